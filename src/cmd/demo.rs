@@ -1,0 +1,213 @@
+//! `kaohe demo [--units N]`: the whole campaign end to end on one command,
+//! with sample filled forms made up deterministically. With `--units N`, a
+//! synthetic campaign of N units for measuring scale.
+
+use super::{Ctx, blank, notice, render_all, schedule, score, write_outputs};
+use crate::campaign::{Campaign, Loaded, Unit};
+use crate::error::Result;
+use crate::failed;
+use crate::points::Pts;
+use crate::rubric::{Deduction, ItemKind, Rubric};
+use crate::workbook::ingest::{self, Entry, Filled};
+use crate::workbook::safe_file_name;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+
+const REASONS: &[&str] = &[
+    "相关会议记录不全",
+    "未提供专项督查通报",
+    "台账资料缺少一项",
+    "整改报告未按时报送",
+    "工作小结内容不完整",
+    "未见季度专题会议记录",
+    "检查记录缺少签字",
+    "制度文件未正式印发",
+];
+
+/// A small deterministic generator (SplitMix64): same seed, same forms.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Sample entries for unit number `seed` of a rubric.
+fn sample_entries(r: &Rubric, seed: u64) -> BTreeMap<String, Entry> {
+    let mut rng = Rng(seed.wrapping_mul(7919).wrapping_add(17));
+    let mut out = BTreeMap::new();
+    for item in &r.items {
+        for rule in &item.rules {
+            if !item.kind.is_scored() || rng.below(100) >= 14 {
+                continue;
+            }
+            let points = rule.points.unwrap_or_default();
+            let amount = match rule.deduction {
+                Deduction::AllOrNothing => points,
+                d => d.step(points).unwrap_or(Pts(50)).min(points),
+            };
+            let reason = REASONS[rng.below(REASONS.len() as u64) as usize];
+            out.insert(
+                Rubric::code(item, rule),
+                Entry {
+                    amount,
+                    veto: false,
+                    reason: reason.into(),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// The demo's forms: varied deductions, one unit with a bonus, one vetoed
+/// unit and two tied units (the same entries).
+pub fn sample_forms(l: &Loaded) -> Vec<Filled> {
+    let units = &l.campaign.units;
+    let mut forms: Vec<Filled> = units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| Filled {
+            file: String::new(),
+            sha256: String::new(),
+            unit: u.name.clone(),
+            rubric: u.rubric.clone(),
+            entries: sample_entries(l.rubric(&u.rubric), i as u64),
+        })
+        .collect();
+    let code_of = |f: &Filled, kind: ItemKind| {
+        let r = l.rubric(&f.rubric);
+        r.items
+            .iter()
+            .find(|i| i.kind == kind)
+            .map(|i| Rubric::code(i, &i.rules[0]))
+    };
+    // A bonus for the first unit of the first group.
+    if let Some(code) = code_of(&forms[0], ItemKind::Bonus) {
+        forms[0].entries.insert(
+            code,
+            Entry {
+                amount: Pts::from_int(2),
+                veto: false,
+                reason: "受到自治区安委会通报表扬2项".into(),
+            },
+        );
+    }
+    // A veto for the unit in the middle of the list.
+    let v = units.len() / 2;
+    if let Some(code) = code_of(&forms[v], ItemKind::Veto) {
+        forms[v].entries.insert(
+            code,
+            Entry {
+                amount: Pts::ZERO,
+                veto: true,
+                reason: "2018年6月辖区内发生一起较大生产安全事故，造成3人死亡".into(),
+            },
+        );
+    }
+    // The last two units of the same rubric tie.
+    let n = units.len();
+    if n >= 3 && units[n - 1].rubric == units[n - 2].rubric && n - 2 != v {
+        forms[n - 1].entries = forms[n - 2].entries.clone();
+    }
+    forms
+}
+
+/// A synthetic campaign of `n` units (one in five on the first rubric), with
+/// four slots a day so the schedule has no overlaps.
+pub fn synthetic(l: &Loaded, n: usize) -> Result<Loaded> {
+    if n == 0 || n > 100_000 {
+        return Err(failed!("--units 应在 1 到 100000 之间"));
+    }
+    let mut l = l.clone();
+    let start = Campaign::date(&l.campaign.notice.period_start);
+    let slots = ["08:30-10:20", "10:30-12:00", "14:00-16:00", "16:10-18:00"];
+    let ids: Vec<String> = l.rubrics.iter().map(|r| r.id.clone()).collect();
+    l.campaign.units = (0..n)
+        .map(|i| {
+            let rubric = if i % 5 == 0 || ids.len() == 1 {
+                ids[0].clone()
+            } else {
+                ids[1].clone()
+            };
+            let day = start + chrono::Days::new((i / slots.len()) as u64);
+            Unit {
+                name: format!(
+                    "{}{:05}",
+                    if rubric == ids[0] {
+                        "虚拟县区"
+                    } else {
+                        "虚拟部门"
+                    },
+                    i + 1
+                ),
+                rubric,
+                date: day.format("%Y-%m-%d").to_string(),
+                time: slots[i % slots.len()].to_string(),
+            }
+        })
+        .collect();
+    l.source = format!("{}（{n} 个虚拟单位）", l.source);
+    Ok(l)
+}
+
+pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
+    let base = ctx.load()?;
+    let l = match units {
+        Some(n) => synthetic(&base, n)?,
+        None => base,
+    };
+    schedule::check(&l)?;
+    let engine = ctx.engine(&l)?;
+    // The sample forms are written as real workbooks and read back through
+    // the same path as any unit's form.
+    let samples = sample_forms(&l);
+    let books: Vec<Result<(String, Vec<u8>)>> = samples
+        .par_iter()
+        .map(|f| {
+            let unit = l
+                .unit(&f.unit)
+                .expect("sample units come from the campaign");
+            let path = format!("returned/{}.xlsx", safe_file_name(&f.unit));
+            Ok((
+                path,
+                crate::workbook::blank::filled_workbook(&l, unit, Some(f))?,
+            ))
+        })
+        .collect::<Vec<_>>();
+    let books: Vec<(String, Vec<u8>)> = books.into_iter().collect::<Result<_>>()?;
+    let read: Vec<(Option<Filled>, Vec<ingest::Problem>)> = books
+        .par_iter()
+        .map(|(path, bytes)| ingest::read_bytes(bytes, path, &l))
+        .collect();
+    let mut forms = Vec::with_capacity(read.len());
+    for (f, problems) in read {
+        if let Some(p) = problems.iter().find(|p| p.error) {
+            return Err(failed!("内部错误：示例评分表读取失败：{p}"));
+        }
+        forms.extend(f);
+    }
+    let scores = score::score_forms(&l, &forms)?;
+    write_outputs(ctx, |s| {
+        blank::stage_workbooks(&l, s)?;
+        schedule::stage(&l, s)?;
+        for (path, bytes) in &books {
+            s.add(path, bytes)?;
+        }
+        let mut jobs = blank::table_jobs(&l);
+        jobs.push(notice::job(&l)?);
+        jobs.push(schedule::job(&l));
+        render_all(&engine, jobs, s)?;
+        score::stage_results(&l, &engine, &forms, &scores, s)
+    })?;
+    Ok(())
+}

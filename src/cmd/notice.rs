@@ -1,0 +1,25 @@
+//! `kaohe notice`: the notice with its attachments, as one PDF.
+
+use super::{Ctx, Job, render_all, write_outputs};
+use crate::campaign::Loaded;
+use crate::error::Result;
+use crate::render::{Engine, Template, docs};
+
+pub fn job(l: &Loaded) -> Result<Job> {
+    Ok(Job::new(
+        l,
+        "notice.pdf".into(),
+        Template::Document,
+        docs::notice(l)?,
+        &l.campaign.notice.date,
+        false,
+    ))
+}
+
+pub fn run(ctx: &Ctx) -> Result<()> {
+    let l = ctx.load()?;
+    let engine: Engine = ctx.engine(&l)?;
+    let jobs = vec![job(&l)?];
+    write_outputs(ctx, |s| render_all(&engine, jobs, s))?;
+    Ok(())
+}

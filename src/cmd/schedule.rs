@@ -1,0 +1,213 @@
+//! `kaohe schedule`: the schedule (附件3) as PDF, XLSX and an iCalendar file.
+
+use super::{Ctx, Job, render_all, write_outputs};
+use crate::archive::Staging;
+use crate::campaign::{Campaign, Loaded, cn_month_day, parse_slot};
+use crate::error::Result;
+use crate::failed;
+use crate::render::{Template, docs};
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+
+/// Slots that overlap on the same day: an error naming both units.
+pub fn check(l: &Loaded) -> Result<()> {
+    let units = &l.campaign.units;
+    let mut problems = Vec::new();
+    for (i, a) in units.iter().enumerate() {
+        let (a0, a1) = parse_slot(&a.time).expect("checked on load");
+        for b in &units[i + 1..] {
+            let (b0, b1) = parse_slot(&b.time).expect("checked on load");
+            if a.date == b.date && a0 < b1 && b0 < a1 {
+                problems.push(format!(
+                    "{}: 考核时间重叠：{}（{} {}）与{}（{} {}）",
+                    l.source, a.name, a.date, a.time, b.name, b.date, b.time
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(failed!("{}", problems.join("\n")))
+    }
+}
+
+pub fn job(l: &Loaded) -> Job {
+    Job::new(
+        l,
+        "schedule.pdf".into(),
+        Template::Sheets,
+        docs::schedule(l),
+        &l.campaign.notice.date,
+        false,
+    )
+}
+
+/// The schedule as a workbook, the date cell merged over its units.
+pub fn xlsx(l: &Loaded) -> Result<Vec<u8>> {
+    let x = |e: XlsxError| failed!("写入 schedule.xlsx 失败：{e}");
+    let c = &l.campaign;
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("考核时间安排").map_err(x)?;
+    let cell = Format::new()
+        .set_font_name("仿宋")
+        .set_font_size(12)
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap();
+    let head = cell.clone().set_font_name("黑体");
+    let title = Format::new()
+        .set_font_name("黑体")
+        .set_font_size(16)
+        .set_align(FormatAlign::Center);
+    ws.merge_range(0, 0, 0, 3, &c.schedule.title, &title)
+        .map_err(x)?;
+    for (col, (h, w)) in [
+        ("序号", 6.0),
+        ("考核单位", 24.0),
+        ("考核日期", 12.0),
+        ("考核时间", 14.0),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string_with_format(1, col as u16, *h, &head)
+            .map_err(x)?;
+        ws.set_column_width(col as u16, *w).map_err(x)?;
+    }
+    let mut row = 2u32;
+    let mut i = 0;
+    while i < c.units.len() {
+        let date = &c.units[i].date;
+        let mut j = i;
+        while j + 1 < c.units.len() && &c.units[j + 1].date == date {
+            j += 1;
+        }
+        let text = cn_month_day(Campaign::date(date));
+        if j > i {
+            ws.merge_range(row, 2, row + (j - i) as u32, 2, &text, &cell)
+                .map_err(x)?;
+        } else {
+            ws.write_string_with_format(row, 2, &text, &cell)
+                .map_err(x)?;
+        }
+        for (k, u) in c.units[i..=j].iter().enumerate() {
+            let r = row + k as u32;
+            ws.write_number_with_format(r, 0, (i + k + 1) as f64, &cell)
+                .map_err(x)?;
+            ws.write_string_with_format(r, 1, &u.name, &cell)
+                .map_err(x)?;
+            ws.write_string_with_format(r, 3, &u.time, &cell)
+                .map_err(x)?;
+        }
+        row += (j - i + 1) as u32;
+        i = j + 1;
+    }
+    let note = Format::new().set_font_name("仿宋").set_font_size(12);
+    ws.merge_range(row, 0, row, 3, &c.schedule.note, &note)
+        .map_err(x)?;
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    wb.save_to_buffer().map_err(x)
+}
+
+/// RFC 5545 text escaping.
+fn ics_text(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '\\' => o.push_str("\\\\"),
+            ';' => o.push_str("\\;"),
+            ',' => o.push_str("\\,"),
+            '\n' => o.push_str("\\n"),
+            c if c.is_control() => {}
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+/// Folds a content line at 75 octets without splitting a character.
+fn fold(line: &str, out: &mut String) {
+    let mut len = 0;
+    for ch in line.chars() {
+        let n = ch.len_utf8();
+        if len + n > 75 {
+            out.push_str("\r\n ");
+            len = 1;
+        }
+        out.push(ch);
+        len += n;
+    }
+    out.push_str("\r\n");
+}
+
+/// One event per unit, in floating local time, so each unit can import its slot.
+pub fn ics(l: &Loaded) -> String {
+    let c = &l.campaign;
+    let stamp = Campaign::date(&c.notice.date)
+        .format("%Y%m%dT000000Z")
+        .to_string();
+    let mut lines = vec![
+        "BEGIN:VCALENDAR".to_string(),
+        "VERSION:2.0".into(),
+        format!("PRODID:-//kaohe//{}//ZH", env!("CARGO_PKG_VERSION")),
+        "CALSCALE:GREGORIAN".into(),
+        format!("X-WR-CALNAME:{}", ics_text(&c.schedule.title)),
+    ];
+    for (i, u) in c.units.iter().enumerate() {
+        let d = Campaign::date(&u.date).format("%Y%m%d").to_string();
+        let (a, b) = parse_slot(&u.time).expect("checked on load");
+        lines.extend([
+            "BEGIN:VEVENT".to_string(),
+            format!("UID:{}-{}@kaohe", ics_text(&c.id), i + 1),
+            format!("DTSTAMP:{stamp}"),
+            format!("DTSTART:{d}T{:02}{:02}00", a / 60, a % 60),
+            format!("DTEND:{d}T{:02}{:02}00", b / 60, b % 60),
+            format!("SUMMARY:{}", ics_text(&format!("{}：{}", c.name, u.name))),
+            format!("DESCRIPTION:{}", ics_text(&c.schedule.note)),
+            "END:VEVENT".into(),
+        ]);
+    }
+    lines.push("END:VCALENDAR".into());
+    let mut out = String::new();
+    for l in lines {
+        fold(&l, &mut out);
+    }
+    out
+}
+
+pub fn stage(l: &Loaded, staging: &mut Staging) -> Result<()> {
+    staging.add("schedule.xlsx", &xlsx(l)?)?;
+    staging.add("schedule.ics", ics(l).as_bytes())
+}
+
+pub fn run(ctx: &Ctx) -> Result<()> {
+    let l = ctx.load()?;
+    check(&l)?;
+    let engine = ctx.engine(&l)?;
+    write_outputs(ctx, |s| {
+        stage(&l, s)?;
+        render_all(&engine, vec![job(&l)], s)
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ics_lines_fold_and_escape() {
+        let mut out = String::new();
+        fold(&"考".repeat(40), &mut out);
+        assert!(out.split("\r\n").all(|l| l.len() <= 75));
+        assert_eq!(ics_text("a,b;c\\d"), "a\\,b\\;c\\\\d");
+        let l = crate::campaign::load(None).unwrap();
+        let cal = ics(&l);
+        assert_eq!(cal.matches("BEGIN:VEVENT").count(), 25);
+        assert!(cal.contains("DTSTART:20181114T100000"));
+        check(&l).unwrap();
+    }
+}

@@ -1,0 +1,107 @@
+//! `kaohe score INPUT...`: ingest, score, and publish every result document.
+//! A run with any error writes nothing.
+
+use super::check::{expand, print, read_all};
+use super::{Ctx, Job, render_all, write_outputs};
+use crate::archive::Staging;
+use crate::campaign::Loaded;
+use crate::error::Result;
+use crate::failed;
+use crate::render::{Engine, Template, docs};
+use crate::score::{self, UnitScore};
+use crate::workbook::ingest::Filled;
+use crate::workbook::{blank, results, safe_file_name};
+use rayon::prelude::*;
+use std::path::PathBuf;
+
+/// Scores the forms; every unit of the campaign must have exactly one.
+pub fn score_forms(l: &Loaded, forms: &[Filled]) -> Result<Vec<UnitScore>> {
+    let missing: Vec<&str> = l
+        .campaign
+        .units
+        .iter()
+        .filter(|u| !forms.iter().any(|f| f.unit == u.name))
+        .map(|u| u.name.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(failed!(
+            "还有 {} 个单位没有评分表：{}；所有单位的评分表收齐后才能评分和排名",
+            missing.len(),
+            missing.join("、")
+        ));
+    }
+    let units: Vec<UnitScore> = forms
+        .iter()
+        .map(|f| score::score_unit(l.rubric(&f.rubric), f))
+        .collect();
+    let ids: Vec<String> = l.rubrics.iter().map(|r| r.id.clone()).collect();
+    Ok(score::rank(units, &l.campaign, &ids))
+}
+
+/// Stages every result document: results.json/.xlsx, filled sheets, circular.
+pub fn stage_results(
+    l: &Loaded,
+    engine: &Engine,
+    forms: &[Filled],
+    units: &[UnitScore],
+    s: &mut Staging,
+) -> Result<()> {
+    let json = serde_json::to_string_pretty(&score::results_json(units)).expect("json");
+    s.add("results.json", json.as_bytes())?;
+    s.add("results.xlsx", &results::workbook(l, units)?)?;
+    let books: Vec<Result<(String, Vec<u8>)>> = forms
+        .par_iter()
+        .map(|f| {
+            let unit = l.unit(&f.unit).expect("forms are matched to units");
+            Ok((
+                format!("filled/{}.xlsx", safe_file_name(&f.unit)),
+                blank::filled_workbook(l, unit, Some(f))?,
+            ))
+        })
+        .collect();
+    for b in books {
+        let (p, bytes) = b?;
+        s.add(&p, &bytes)?;
+    }
+    let date = &l.campaign.circular.date;
+    let mut jobs: Vec<Job> = units
+        .iter()
+        .map(|u| {
+            let path = format!("filled/{}.pdf", safe_file_name(&u.unit));
+            Job::new(
+                l,
+                path,
+                Template::Sheets,
+                docs::filled_sheet(l, u),
+                date,
+                true,
+            )
+        })
+        .collect();
+    jobs.push(Job::new(
+        l,
+        "circular.pdf".into(),
+        Template::Document,
+        docs::circular(l, units)?,
+        date,
+        false,
+    ));
+    render_all(engine, jobs, s)
+}
+
+pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
+    let l = ctx.load()?;
+    let files = expand(inputs)?;
+    let (forms, problems) = read_all(&l, &files);
+    print(&problems);
+    let errors = problems.iter().filter(|p| p.error).count();
+    if errors > 0 {
+        return Err(failed!(
+            "评分表有 {errors} 个错误，未生成任何结果；请改正后重新运行"
+        ));
+    }
+    let units = score_forms(&l, &forms)?;
+    let engine = ctx.engine(&l)?;
+    write_outputs(ctx, |s| stage_results(&l, &engine, &forms, &units, s))?;
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! kaohe 考核: runs a city's annual safety-production assessment end to end.
+//!
+//! The folders follow the pipeline: `campaign` and `rubric` are the model,
+//! `workbook` writes blank forms and reads filled ones, `score` turns filled
+//! forms into scores, `render` typesets, `archive` writes outputs safely, and
+//! `cmd` wires one command to each step.
+
+pub mod archive;
+pub mod campaign;
+pub mod cmd;
+pub mod error;
+pub mod points;
+pub mod render;
+pub mod rubric;
+pub mod score;
+pub mod workbook;
+
+pub use error::{Error, Result};

@@ -1,0 +1,191 @@
+//! The rubric (考核细则): items, their sub-rules and how points are deducted.
+//! Loaded from TOML (`rubrics/*.toml`), checked by [`lint`].
+
+pub mod lint;
+pub mod load;
+
+use crate::points::Pts;
+use serde::Serialize;
+
+pub use load::{load_file, load_str};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Rubric {
+    pub id: String,
+    pub title: String,
+    /// Column headings of the printed table, as in the seed.
+    pub headers: Vec<String>,
+    pub items: Vec<Item>,
+    /// SHA-256 (hex) of the rubric's content, not of its formatting: two files
+    /// with the same items hash the same.
+    #[serde(skip)]
+    pub content_hash: String,
+    /// Where it was loaded from (a path or `内置:…`), for messages.
+    #[serde(skip)]
+    pub source: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    /// An ordinary scored item.
+    Scored,
+    /// 减分项: scored like any other item (its points count towards 100).
+    Penalty,
+    /// 加分项: points claimed per commendation, capped.
+    Bonus,
+    /// 否决项: 一票否决.
+    Veto,
+}
+
+impl ItemKind {
+    pub fn is_scored(self) -> bool {
+        matches!(self, ItemKind::Scored | ItemKind::Penalty)
+    }
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Item {
+    pub no: u32,
+    pub level1: String,
+    pub level2: Option<String>,
+    pub content: String,
+    pub kind: ItemKind,
+    /// 分值; `None` for bonus and veto items.
+    pub points: Option<Pts>,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Rule {
+    /// 1-based position within its item.
+    pub no: u32,
+    pub text: String,
+    pub points: Option<Pts>,
+    pub deduction: Deduction,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Deduction {
+    /// 未建立的不得分: all of the rule's points or none.
+    AllOrNothing,
+    /// 不全的扣 `partial` 分，未建立的不得分.
+    PartialOrAll { partial: Pts },
+    /// 缺一项扣 `step` 分.
+    Step { step: Pts },
+    /// 每家扣 `step` 分，扣完为止.
+    PerInstance { step: Pts },
+    /// No rule stated: the assessors judge, from 0 to the rule's points.
+    Judgement,
+    /// `per` points per commendation, at most `cap`.
+    Bonus { per: Pts, cap: Pts },
+    /// 一票否决.
+    Veto,
+}
+
+impl Deduction {
+    /// The amount a deduction should be a multiple of, if the rule has one.
+    pub fn step(self, points: Pts) -> Option<Pts> {
+        match self {
+            Deduction::Step { step } | Deduction::PerInstance { step } => Some(step),
+            Deduction::PartialOrAll { partial } => Some(partial),
+            Deduction::AllOrNothing => Some(points),
+            _ => None,
+        }
+    }
+
+    /// Whether `d` is one of the amounts the rule's wording allows.
+    pub fn allows(self, d: Pts, points: Pts) -> bool {
+        if d == Pts::ZERO || d == points {
+            return true;
+        }
+        match self {
+            Deduction::AllOrNothing => false,
+            Deduction::PartialOrAll { partial } => d.is_multiple_of(partial),
+            Deduction::Step { step } | Deduction::PerInstance { step } => d.is_multiple_of(step),
+            _ => true,
+        }
+    }
+}
+
+impl Rubric {
+    /// The code printed in the `编号` column for rule `r` of item `i`.
+    pub fn code(item: &Item, rule: &Rule) -> String {
+        format!("{}-{}", item.no, rule.no)
+    }
+
+    /// Every rule with its item, in order.
+    pub fn rules(&self) -> impl Iterator<Item = (&Item, &Rule)> {
+        self.items
+            .iter()
+            .flat_map(|i| i.rules.iter().map(move |r| (i, r)))
+    }
+
+    pub fn find_code(&self, code: &str) -> Option<(&Item, &Rule)> {
+        let (a, b) = code.split_once('-')?;
+        let (a, b): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+        let item = self.items.iter().find(|i| i.no == a)?;
+        let rule = item.rules.iter().find(|r| r.no == b)?;
+        Some((item, rule))
+    }
+
+    /// Total of the scored items and the 减分项: 100 in the seed.
+    pub fn total_points(&self) -> Pts {
+        self.items
+            .iter()
+            .filter(|i| i.kind.is_scored())
+            .filter_map(|i| i.points)
+            .sum()
+    }
+
+    pub fn bonus_item(&self) -> Option<&Item> {
+        self.items.iter().find(|i| i.kind == ItemKind::Bonus)
+    }
+
+    pub fn veto_item(&self) -> Option<&Item> {
+        self.items.iter().find(|i| i.kind == ItemKind::Veto)
+    }
+
+    /// The level-1 headings in order of first appearance.
+    pub fn level1_headings(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for i in &self.items {
+            if !out.contains(&i.level1.as_str()) {
+                out.push(&i.level1);
+            }
+        }
+        out
+    }
+
+    /// Whether the table has a 二级标题 column.
+    pub fn has_level2(&self) -> bool {
+        self.items.iter().any(|i| i.level2.is_some())
+    }
+
+    /// The rubric as `kaohe rubric show --json` prints it.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::json;
+        let items: Vec<_> = self
+            .items
+            .iter()
+            .map(|i| {
+                json!({
+                    "no": i.no,
+                    "level1": i.level1,
+                    "level2": i.level2,
+                    "content": i.content,
+                    "kind": i.kind,
+                    "points": i.points,
+                    "rules": i.rules.iter().map(|r| json!({
+                        "no": r.no,
+                        "text": r.text,
+                        "points": r.points,
+                        "deduction": r.deduction,
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        json!({ "id": self.id, "title": self.title, "items": items })
+    }
+}

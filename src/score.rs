@@ -1,0 +1,302 @@
+//! Scoring: pure functions, filled forms in, scores and ranks out. Knows
+//! nothing of files. Arithmetic is exact (hundredths).
+
+use crate::campaign::Campaign;
+use crate::points::Pts;
+use crate::rubric::{Deduction, ItemKind, Rubric};
+use crate::workbook::ingest::Filled;
+use serde_json::{Value, json};
+
+#[derive(Clone, Debug)]
+pub struct ItemScore {
+    pub no: u32,
+    pub kind: ItemKind,
+    pub points: Option<Pts>,
+    pub deducted: Pts,
+    pub score: Pts,
+    /// "①扣0.5分：资料不全", one per rule with a deduction (or the bonus/veto text).
+    pub reasons: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct UnitScore {
+    pub unit: String,
+    pub rubric: String,
+    pub items: Vec<ItemScore>,
+    /// Σ over scored items and 减分项.
+    pub base: Pts,
+    pub bonus: Pts,
+    pub bonus_reason: String,
+    pub veto: bool,
+    pub veto_reason: String,
+    /// base + bonus.
+    pub score: Pts,
+    pub rank: usize,
+    pub grade: String,
+    /// Subtotal per level-1 heading of scored items, in rubric order.
+    pub subtotals: Vec<(String, Pts)>,
+}
+
+/// The circled number of rule `n` (①…⑳), for reasons.
+fn circled(n: u32) -> String {
+    char::from_u32(0x2460 + n - 1)
+        .filter(|_| (1..=20).contains(&n))
+        .map(String::from)
+        .unwrap_or_else(|| format!("({n})"))
+}
+
+/// Scores one unit's form against its rubric.
+pub fn score_unit(r: &Rubric, f: &Filled) -> UnitScore {
+    let mut items = Vec::new();
+    let (mut base, mut bonus, mut veto) = (Pts::ZERO, Pts::ZERO, false);
+    let (mut bonus_reason, mut veto_reason) = (String::new(), String::new());
+    for item in &r.items {
+        let mut deducted = Pts::ZERO;
+        let mut reasons = Vec::new();
+        for rule in &item.rules {
+            let Some(e) = f.entries.get(&Rubric::code(item, rule)) else {
+                continue;
+            };
+            match item.kind {
+                ItemKind::Bonus => {
+                    let cap = match rule.deduction {
+                        Deduction::Bonus { cap, .. } => cap,
+                        _ => e.amount,
+                    };
+                    bonus = e.amount.min(cap);
+                    if bonus > Pts::ZERO {
+                        bonus_reason = e.reason.clone();
+                        reasons.push(format!("加{bonus}分：{}", e.reason));
+                    }
+                }
+                ItemKind::Veto => {
+                    if e.veto {
+                        veto = true;
+                        veto_reason = e.reason.clone();
+                        reasons.push(format!("一票否决：{}", e.reason));
+                    }
+                }
+                _ => {
+                    // A deduction never exceeds the rule's points.
+                    let d = e.amount.min(rule.points.unwrap_or_default());
+                    if d > Pts::ZERO {
+                        deducted += d;
+                        let reason = if e.reason.is_empty() {
+                            String::new()
+                        } else {
+                            format!("：{}", e.reason)
+                        };
+                        reasons.push(format!("{}扣{d}分{reason}", circled(rule.no)));
+                    }
+                }
+            }
+        }
+        let (points, score) = match (item.kind.is_scored(), item.points) {
+            (true, Some(p)) => (Some(p), p - deducted),
+            _ => (None, Pts::ZERO),
+        };
+        if item.kind.is_scored() {
+            base += score;
+        }
+        items.push(ItemScore {
+            no: item.no,
+            kind: item.kind,
+            points,
+            deducted,
+            score,
+            reasons,
+        });
+    }
+    let subtotals = r
+        .level1_headings()
+        .into_iter()
+        .filter_map(|h| {
+            let its: Vec<&ItemScore> = r
+                .items
+                .iter()
+                .zip(&items)
+                .filter(|(i, _)| i.level1 == h && i.kind.is_scored())
+                .map(|(_, s)| s)
+                .collect();
+            (!its.is_empty()).then(|| (h.to_string(), its.iter().map(|s| s.score).sum()))
+        })
+        .collect();
+    UnitScore {
+        unit: f.unit.clone(),
+        rubric: r.id.clone(),
+        items,
+        base,
+        bonus,
+        bonus_reason,
+        veto,
+        veto_reason,
+        score: base + bonus,
+        rank: 0,
+        grade: String::new(),
+        subtotals,
+    }
+}
+
+/// Ranks within each rubric group, highest first; equal scores share a rank
+/// (1, 2, 2, 4); vetoed units come after all others. Sets grades. Units are
+/// returned grouped by rubric (in the order of `rubric_ids`), ranked order,
+/// ties in the campaign's order of units.
+pub fn rank(mut units: Vec<UnitScore>, c: &Campaign, rubric_ids: &[String]) -> Vec<UnitScore> {
+    let pos = |name: &str| {
+        c.units
+            .iter()
+            .position(|u| u.name == name)
+            .unwrap_or(usize::MAX)
+    };
+    let group = |id: &str| {
+        rubric_ids
+            .iter()
+            .position(|r| r == id)
+            .unwrap_or(usize::MAX)
+    };
+    units.sort_by(|a, b| {
+        group(&a.rubric)
+            .cmp(&group(&b.rubric))
+            .then(a.veto.cmp(&b.veto))
+            .then(b.score.cmp(&a.score))
+            .then(pos(&a.unit).cmp(&pos(&b.unit)))
+    });
+    let mut i = 0;
+    while i < units.len() {
+        let g = units[i].rubric.clone();
+        let mut j = i;
+        while j < units.len() && units[j].rubric == g {
+            j += 1;
+        }
+        for k in i..j {
+            let same_as_prev =
+                k > i && units[k - 1].score == units[k].score && units[k - 1].veto == units[k].veto;
+            units[k].rank = if same_as_prev {
+                units[k - 1].rank
+            } else {
+                k - i + 1
+            };
+            units[k].grade = c.grade(units[k].score, units[k].veto);
+        }
+        i = j;
+    }
+    units
+}
+
+/// `results.json`: numbers as JSON numbers with at most two decimals.
+pub fn results_json(units: &[UnitScore]) -> Value {
+    let list: Vec<Value> = units
+        .iter()
+        .map(|u| {
+            json!({
+                "unit": u.unit,
+                "rubric": u.rubric,
+                "score": u.score,
+                "base": u.base,
+                "bonus": u.bonus,
+                "veto": u.veto,
+                "veto_reason": if u.veto { json!(u.veto_reason) } else { Value::Null },
+                "rank": u.rank,
+                "grade": u.grade,
+                "subtotals": u.subtotals.iter().map(|(h, p)| json!({"heading": h, "score": p})).collect::<Vec<_>>(),
+                "items": u.items.iter().map(|i| json!({
+                    "no": i.no,
+                    "points": i.points,
+                    "deducted": i.deducted,
+                    "score": if i.kind.is_scored() { json!(i.score) } else { Value::Null },
+                    "reasons": i.reasons,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    json!({ "units": list })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workbook::ingest::Entry;
+    use std::collections::BTreeMap;
+
+    fn filled(unit: &str, rubric: &str, entries: &[(&str, i64, bool, &str)]) -> Filled {
+        let mut m = BTreeMap::new();
+        for (code, h, veto, reason) in entries {
+            m.insert(
+                code.to_string(),
+                Entry {
+                    amount: Pts(*h),
+                    veto: *veto,
+                    reason: reason.to_string(),
+                },
+            );
+        }
+        Filled {
+            file: "t.xlsx".into(),
+            sha256: String::new(),
+            unit: unit.into(),
+            rubric: rubric.into(),
+            entries: m,
+        }
+    }
+
+    #[test]
+    fn clean_sheet_is_100_and_deductions_are_exact() {
+        let l = crate::campaign::load(None).unwrap();
+        let r = l.rubric("county-2018");
+        let s = score_unit(r, &filled("海原县人民政府", "county-2018", &[]));
+        assert_eq!(s.score, Pts::from_int(100));
+        let s = score_unit(
+            r,
+            &filled(
+                "海原县人民政府",
+                "county-2018",
+                &[
+                    ("1-1", 50, false, "资料不全"),
+                    ("2-1", 25, false, "缺路线图"),
+                    ("37-1", 700, false, "表彰"),
+                ],
+            ),
+        );
+        assert_eq!(s.base, Pts(9925));
+        assert_eq!(s.bonus, Pts(500), "bonus is capped at 5");
+        assert_eq!(s.score, Pts(10425));
+        assert_eq!(s.items[0].reasons, ["①扣0.5分：资料不全"]);
+        assert_eq!(s.subtotals[0].0, "一、责任落实");
+    }
+
+    #[test]
+    fn ties_share_a_rank_and_vetoed_units_come_last() {
+        let l = crate::campaign::load(None).unwrap();
+        let r = l.rubric("county-2018");
+        let mk =
+            |u: &str, e: &[(&str, i64, bool, &str)]| score_unit(r, &filled(u, "county-2018", e));
+        let units = vec![
+            mk("海兴开发区管委会", &[("1-1", 50, false, "x")]),
+            mk("海原县人民政府", &[("38-1", 0, true, "较大事故")]),
+            mk("中宁县人民政府", &[("1-1", 50, false, "x")]),
+            mk("沙坡头区人民政府", &[]),
+            mk("中卫工业园区管委会", &[("1-1", 200, false, "x")]),
+        ];
+        let ids = vec!["county-2018".to_string(), "member-2018".to_string()];
+        let ranked = rank(units, &l.campaign, &ids);
+        let got: Vec<(&str, usize, &str)> = ranked
+            .iter()
+            .map(|u| (u.unit.as_str(), u.rank, u.grade.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("沙坡头区人民政府", 1, "优秀"),
+                ("海兴开发区管委会", 2, "优秀"),
+                ("中宁县人民政府", 2, "优秀"),
+                ("中卫工业园区管委会", 4, "优秀"),
+                ("海原县人民政府", 5, "不合格"),
+            ]
+        );
+        assert_eq!(
+            ranked[4].score,
+            Pts::from_int(100),
+            "a vetoed unit keeps its computed score"
+        );
+    }
+}

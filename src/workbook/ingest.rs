@@ -1,0 +1,733 @@
+//! Reading filled forms back (calamine: .xlsx, .xls, .ods). Rows are found by
+//! their `编号` code, not by position, so a re-saved, re-styled or re-sorted
+//! sheet still reads. Every problem is collected, each naming its cell.
+
+use super::*;
+use crate::campaign::{Limits, Loaded};
+use crate::points::Pts;
+use crate::rubric::{Deduction, ItemKind, Rubric};
+use calamine::{Data, Range, Reader};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::Cursor;
+use std::path::Path;
+
+/// One problem in one file, shown as `file: sheet!cell: message`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub sheet: Option<String>,
+    pub cell: Option<String>,
+    pub message: String,
+    /// Errors stop scoring; warnings are shown and scoring goes on.
+    pub error: bool,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = if self.error { "错误" } else { "警告" };
+        match (&self.sheet, &self.cell) {
+            (Some(s), Some(c)) => write!(f, "{}: {s}!{c}: {kind}：{}", self.file, self.message),
+            (Some(s), None) => write!(f, "{}: {s}: {kind}：{}", self.file, self.message),
+            _ => write!(f, "{}: {kind}：{}", self.file, self.message),
+        }
+    }
+}
+
+/// What a unit entered on one rule's row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// 扣分 (or bonus points) as entered; zero when left empty.
+    pub amount: Pts,
+    /// 是 on the veto row.
+    pub veto: bool,
+    pub reason: String,
+}
+
+/// A filled form that was read without errors.
+#[derive(Clone, Debug)]
+pub struct Filled {
+    pub file: String,
+    pub sha256: String,
+    pub unit: String,
+    pub rubric: String,
+    /// By rule code (`N-k`).
+    pub entries: BTreeMap<String, Entry>,
+}
+
+/// The A1 name of a 0-based cell.
+pub fn a1(row: u32, col: u32) -> String {
+    let mut c = col + 1;
+    let mut letters = Vec::new();
+    while c > 0 {
+        letters.push((b'A' + ((c - 1) % 26) as u8) as char);
+        c = (c - 1) / 26;
+    }
+    letters.iter().rev().collect::<String>() + &(row + 1).to_string()
+}
+
+/// Reads `text` the way the person meant it: full-width digits and point,
+/// spaces, a trailing 分. `None` when it is not a plain number.
+pub fn parse_number_text(text: &str) -> Option<Pts> {
+    let mut s = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '０'..='９' => s.push(char::from_u32(c as u32 - '０' as u32 + '0' as u32)?),
+            '．' | '。' => s.push('.'),
+            '－' | '−' => s.push('-'),
+            '＋' => s.push('+'),
+            c => s.push(c),
+        }
+    }
+    // Spaces around the number and before 分 are fine; inside it ("0.5 1")
+    // the meaning is unclear, so it is not a number.
+    let s = s.trim();
+    let s = s.strip_suffix('分').unwrap_or(s).trim_end();
+    if s.chars().any(char::is_whitespace) {
+        return None;
+    }
+    Pts::parse(s)
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    sheet: String,
+    problems: Vec<Problem>,
+}
+
+impl Ctx<'_> {
+    fn at(&mut self, row: u32, col: u32, error: bool, message: String) {
+        self.problems.push(Problem {
+            file: self.file.to_string(),
+            sheet: Some(self.sheet.clone()),
+            cell: Some(a1(row, col)),
+            message,
+            error,
+        });
+    }
+}
+
+fn whole(file: &str, message: String) -> Problem {
+    Problem {
+        file: file.to_string(),
+        sheet: None,
+        cell: None,
+        message,
+        error: true,
+    }
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => f.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTime(d) => d.as_f64().to_string(),
+        Data::Error(e) => format!("{e:?}"),
+        Data::Empty => String::new(),
+    }
+}
+
+/// The file's kind from its first bytes, or a message saying what it is not.
+fn sniff(bytes: &[u8]) -> Result<(), String> {
+    if bytes.is_empty() {
+        return Err("文件是空的（0 字节）".into());
+    }
+    if bytes.starts_with(b"%PDF") {
+        return Err(
+            "这是 PDF 文件，不是表格文件；请提交 Excel、WPS 或 LibreOffice 保存的评分表".into(),
+        );
+    }
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        let needle: Vec<u8> = "EncryptedPackage"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        if bytes.windows(needle.len()).any(|w| w == needle.as_slice()) {
+            return Err("文件设置了打开密码，无法读取；请取消密码后重新保存提交".into());
+        }
+        return Ok(());
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return Ok(());
+    }
+    Err("不是 Excel、WPS 或 LibreOffice 表格文件（.xlsx/.xls/.ods）".into())
+}
+
+/// Refuses a zip whose parts would inflate past the limit, before reading it.
+fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), String> {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("文件已损坏，无法打开（{e}）"))?;
+    if zip.len() > 10_000 {
+        return Err(format!("文件包含 {} 个部件，不是正常的评分表", zip.len()));
+    }
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|e| format!("文件已损坏（{e}）"))?;
+        total = total.saturating_add(f.size());
+        if f.compressed_size() > 0
+            && f.size() / f.compressed_size().max(1) > 1000
+            && f.size() > 1 << 20
+        {
+            return Err(format!(
+                "文件中的 {} 解压后异常膨胀（压缩炸弹），拒绝读取",
+                f.name().unwrap_or_default()
+            ));
+        }
+    }
+    if total > limits.max_unpacked_bytes {
+        return Err(format!(
+            "文件解压后共 {} MB，超过上限 {} MB（可在考核方案 [limits] max_unpacked_bytes 中调整）",
+            total >> 20,
+            limits.max_unpacked_bytes >> 20
+        ));
+    }
+    Ok(())
+}
+
+/// Reads one filled form. Returns the form when it has no errors, and every
+/// problem (errors and warnings) found in it.
+pub fn read(path: &Path, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
+    let file = path.display().to_string();
+    let limits = &l.campaign.limits;
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) => return (None, vec![whole(&file, format!("无法读取文件：{e}"))]),
+    };
+    if meta.len() > limits.max_file_bytes {
+        return (
+            None,
+            vec![whole(
+                &file,
+                format!(
+                    "文件有 {} MB，超过上限 {} MB（可在考核方案 [limits] max_file_bytes 中调整）",
+                    meta.len() >> 20,
+                    limits.max_file_bytes >> 20
+                ),
+            )],
+        );
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return (None, vec![whole(&file, format!("无法读取文件：{e}"))]),
+    };
+    read_bytes(&bytes, &file, l)
+}
+
+pub fn read_bytes(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
+    if let Err(m) = sniff(bytes) {
+        return (None, vec![whole(file, m)]);
+    }
+    if bytes.starts_with(b"PK")
+        && let Err(m) = check_zip(bytes, &l.campaign.limits)
+    {
+        return (None, vec![whole(file, m)]);
+    }
+    // calamine is not meant to panic, but a damaged file must never take the
+    // whole run down: a panic here is reported as a damaged file.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        read_workbook(bytes, file, l)
+    }));
+    match result {
+        Ok(r) => r,
+        Err(_) => (None, vec![whole(file, "文件已损坏，无法读取".into())]),
+    }
+}
+
+fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
+    let mut wb = match calamine::open_workbook_auto_from_rs(Cursor::new(bytes)) {
+        Ok(wb) => wb,
+        Err(e) => {
+            return (
+                None,
+                vec![whole(
+                    file,
+                    format!("文件已损坏或格式不受支持，无法打开（{e}）"),
+                )],
+            );
+        }
+    };
+    let names = wb.sheet_names();
+    let mut problems = Vec::new();
+    // The metadata sheet, if it survived.
+    let mut meta: BTreeMap<String, String> = BTreeMap::new();
+    if names.iter().any(|n| n == META_SHEET)
+        && let Ok(range) = wb.worksheet_range(META_SHEET)
+    {
+        for row in range.rows().take(50) {
+            if let (Some(k), Some(v)) = (row.first(), row.get(1)) {
+                meta.insert(cell_text(k), cell_text(v));
+            }
+        }
+    }
+    // The scoring sheet: by name, else the first sheet with the headings.
+    let mut found: Option<(String, Range<Data>, u32, [u32; 3])> = None;
+    let mut order: Vec<&String> = names.iter().filter(|n| *n == SCORING_SHEET).collect();
+    order.extend(
+        names
+            .iter()
+            .filter(|n| *n != SCORING_SHEET && *n != META_SHEET),
+    );
+    for name in order {
+        let Ok(range) = wb.worksheet_range(name) else {
+            continue;
+        };
+        if let Some((hr, cols)) = find_header(&range) {
+            found = Some((name.clone(), range, hr, cols));
+            break;
+        }
+    }
+    let Some((sheet, range, header_row, [c_code, c_deduct, c_reason])) = found else {
+        let msg = if names.iter().any(|n| n == SCORING_SHEET) {
+            format!(
+                "“{SCORING_SHEET}”工作表中找不到“{H_CODE}”“{H_DEDUCT}”“{H_REASON}”表头行，表格结构被改动"
+            )
+        } else {
+            format!(
+                "找不到“{SCORING_SHEET}”工作表（文件中的工作表：{}），不是本次考核的评分表",
+                names.join("、")
+            )
+        };
+        return (None, vec![whole(file, msg)]);
+    };
+    if sheet != SCORING_SHEET {
+        problems.push(Problem {
+            file: file.into(),
+            sheet: Some(sheet.clone()),
+            cell: None,
+            message: format!("评分工作表被改名为“{sheet}”，已按表头识别"),
+            error: false,
+        });
+    }
+    let limits = &l.campaign.limits;
+    if range.height() > limits.max_rows as usize {
+        return (
+            None,
+            vec![Problem {
+                file: file.into(),
+                sheet: Some(sheet),
+                cell: None,
+                message: format!(
+                    "工作表有 {} 行，超过上限 {} 行，不是正常的评分表",
+                    range.height(),
+                    limits.max_rows
+                ),
+                error: true,
+            }],
+        );
+    }
+    let mut cx = Ctx {
+        file,
+        sheet,
+        problems,
+    };
+    let (r0, c0) = range.start().unwrap_or((0, 0));
+
+    // Which unit and rubric: from the metadata, else from the sheet itself.
+    let mut unit_name = meta.get(META_UNIT).cloned();
+    if unit_name.is_none() {
+        unit_name = range
+            .rows()
+            .take(header_row as usize)
+            .flatten()
+            .find_map(|d| {
+                cell_text(d)
+                    .strip_prefix("被考核单位：")
+                    .map(|s| s.trim().to_string())
+            });
+    }
+    let Some(unit_name) = unit_name.filter(|s| !s.is_empty()) else {
+        cx.problems.push(whole(
+            file,
+            "找不到被考核单位名称（隐藏的 kaohe 工作表和“被考核单位：”一行都不在）".into(),
+        ));
+        return (None, cx.problems);
+    };
+    let Some(unit) = l.unit(&unit_name) else {
+        cx.problems.push(whole(
+            file,
+            format!(
+                "被考核单位“{unit_name}”不在本次考核（{}）的单位名单中",
+                l.campaign.id
+            ),
+        ));
+        return (None, cx.problems);
+    };
+    let rubric = l.rubric(&unit.rubric);
+    if meta.is_empty() {
+        cx.problems.push(Problem {
+            file: file.into(),
+            sheet: None,
+            cell: None,
+            message: "隐藏的 kaohe 工作表已丢失（可能被另存时删除），已按编号和单位名称识别".into(),
+            error: false,
+        });
+    } else {
+        let campaign = meta.get(META_CAMPAIGN).map(String::as_str).unwrap_or("");
+        if campaign != l.campaign.id {
+            cx.problems.push(whole(
+                file,
+                format!(
+                    "这是考核“{campaign}”的评分表，不是本次考核（{}）的",
+                    l.campaign.id
+                ),
+            ));
+            return (None, cx.problems);
+        }
+        let rid = meta.get(META_RUBRIC).map(String::as_str).unwrap_or("");
+        if rid != rubric.id {
+            cx.problems.push(whole(
+                file,
+                format!(
+                    "这份评分表用的是考核细则“{rid}”，而{unit_name}应使用“{}”",
+                    rubric.id
+                ),
+            ));
+            return (None, cx.problems);
+        }
+        let hash = meta.get(META_RUBRIC_HASH).map(String::as_str).unwrap_or("");
+        if hash != rubric.content_hash {
+            cx.problems.push(whole(
+                file,
+                format!("考核细则“{rid}”在这份评分表下发后被修改过，请用新下发的评分表重新填报"),
+            ));
+            return (None, cx.problems);
+        }
+    }
+
+    // The rows, by code.
+    let mut seen: BTreeMap<String, u32> = BTreeMap::new();
+    let mut entries = BTreeMap::new();
+    for (i, row) in range.rows().enumerate().skip(header_row as usize + 1) {
+        let r = r0 + i as u32;
+        let get = |c: u32| row.get(c as usize).unwrap_or(&Data::Empty);
+        let code = cell_text(get(c_code));
+        if code.is_empty() || !is_code(&code) {
+            continue;
+        }
+        if let Some(first) = seen.get(&code) {
+            cx.at(
+                r,
+                c0 + c_code,
+                true,
+                format!("编号 {code} 重复（第一次在第 {} 行）", first + 1),
+            );
+            continue;
+        }
+        seen.insert(code.clone(), r);
+        let Some((item, rule)) = rubric.find_code(&code) else {
+            cx.at(
+                r,
+                c0 + c_code,
+                true,
+                format!("编号 {code} 不在考核细则“{}”中", rubric.id),
+            );
+            continue;
+        };
+        let reason_cell = get(c_reason);
+        let reason = cell_text(reason_cell);
+        if reason.chars().count() > limits.max_text_chars {
+            cx.at(
+                r,
+                c0 + c_reason,
+                true,
+                format!(
+                    "扣分原因有 {} 个字，超过上限 {} 个字",
+                    reason.chars().count(),
+                    limits.max_text_chars
+                ),
+            );
+            continue;
+        }
+        let (dr, dc) = (r, c0 + c_deduct);
+        let cell = get(c_deduct);
+        let entry = match item.kind {
+            ItemKind::Veto => read_veto(&mut cx, dr, dc, cell, &reason, c0 + c_reason),
+            ItemKind::Bonus => read_bonus(
+                &mut cx,
+                dr,
+                dc,
+                cell,
+                &reason,
+                rule.deduction,
+                c0 + c_reason,
+            ),
+            _ => read_deduction(
+                &mut cx,
+                dr,
+                dc,
+                cell,
+                &reason,
+                rule.points.unwrap_or_default(),
+                rule.deduction,
+                c0 + c_reason,
+            ),
+        };
+        if let Some(e) = entry {
+            entries.insert(code, e);
+        }
+    }
+    let missing: Vec<String> = rubric
+        .rules()
+        .map(|(i, r)| Rubric::code(i, r))
+        .filter(|c| !seen.contains_key(c))
+        .collect();
+    if !missing.is_empty() {
+        let shown: Vec<_> = missing.iter().take(12).cloned().collect();
+        cx.problems.push(Problem {
+            file: file.into(),
+            sheet: Some(cx.sheet.clone()),
+            cell: None,
+            message: format!(
+                "缺少 {} 条细则的行（编号 {}{}），行被删除或编号被改动",
+                missing.len(),
+                shown.join("、"),
+                if missing.len() > 12 { " 等" } else { "" }
+            ),
+            error: true,
+        });
+    }
+    let ok = !cx.problems.iter().any(|p| p.error);
+    let filled = ok.then(|| Filled {
+        file: file.to_string(),
+        sha256: {
+            let mut h = Sha256::new();
+            h.update(bytes);
+            crate::rubric::load::hex(&h.finalize())
+        },
+        unit: unit.name.clone(),
+        rubric: rubric.id.clone(),
+        entries,
+    });
+    (filled, cx.problems)
+}
+
+fn is_code(s: &str) -> bool {
+    match s.split_once('-') {
+        Some((a, b)) => {
+            !a.is_empty()
+                && !b.is_empty()
+                && a.len() < 5
+                && b.len() < 4
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+        }
+        None => false,
+    }
+}
+
+/// The header row and the columns of 编号, 扣分, 扣分原因 (relative to the range).
+fn find_header(range: &Range<Data>) -> Option<(u32, [u32; 3])> {
+    for (i, row) in range.rows().enumerate().take(30) {
+        let col = |h: &str| row.iter().position(|d| cell_text(d) == h).map(|c| c as u32);
+        if let (Some(a), Some(b), Some(c)) = (col(H_CODE), col(H_DEDUCT), col(H_REASON)) {
+            return Some((i as u32, [a, b, c]));
+        }
+    }
+    None
+}
+
+/// A number in a 扣分 cell: numbers, or text the person meant as a number.
+fn number(cx: &mut Ctx, r: u32, c: u32, cell: &Data) -> Option<Option<Pts>> {
+    let bad = |what: &str| format!("应填数字，这里是{what}");
+    let v = match cell {
+        Data::Empty => return Some(None),
+        Data::Int(i) => Pts::from_f64(*i as f64),
+        Data::Float(f) => Pts::from_f64(*f),
+        Data::String(s) if s.trim().is_empty() => return Some(None),
+        Data::String(s) => match parse_number_text(s) {
+            Some(p) => Some(p),
+            None => {
+                cx.at(
+                    r,
+                    c,
+                    true,
+                    format!(
+                        "“{}”不是数字（扣分请填写如 0.5 的数字）",
+                        s.chars().take(40).collect::<String>()
+                    ),
+                );
+                return None;
+            }
+        },
+        Data::Bool(_) => {
+            cx.at(r, c, true, bad("逻辑值（TRUE/FALSE）"));
+            return None;
+        }
+        Data::DateTime(_) | Data::DateTimeIso(_) | Data::DurationIso(_) => {
+            cx.at(r, c, true, bad("日期或时间（单元格格式可能被改成了日期）"));
+            return None;
+        }
+        Data::Error(e) => {
+            cx.at(r, c, true, bad(&format!("公式错误值 {e:?}")));
+            return None;
+        }
+    };
+    match v {
+        Some(p) if p.hundredths().abs() < 1_000_000 => Some(Some(p)),
+        Some(_) => {
+            cx.at(r, c, true, "数字过大".into());
+            None
+        }
+        None => {
+            cx.at(r, c, true, format!("“{}”最多保留两位小数", cell_text(cell)));
+            None
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_deduction(
+    cx: &mut Ctx,
+    r: u32,
+    c: u32,
+    cell: &Data,
+    reason: &str,
+    points: Pts,
+    how: Deduction,
+    c_reason: u32,
+) -> Option<Entry> {
+    let d = number(cx, r, c, cell)?.unwrap_or(Pts::ZERO);
+    if d < Pts::ZERO {
+        cx.at(r, c, true, format!("扣分不能为负数（{d}）"));
+        return None;
+    }
+    if d > points {
+        cx.at(r, c, true, format!("扣分 {d} 超过本条分值 {points} 分"));
+        return None;
+    }
+    if d > Pts::ZERO && reason.is_empty() {
+        cx.at(
+            r,
+            c_reason,
+            true,
+            format!("扣了 {d} 分，但没有填写扣分原因"),
+        );
+        return None;
+    }
+    if !how.allows(d, points) {
+        let step = how.step(points).unwrap_or(points);
+        cx.at(
+            r,
+            c,
+            false,
+            format!("扣分 {d} 不是本条扣分标准 {step} 分的整数倍，请核对"),
+        );
+    }
+    Some(Entry {
+        amount: d,
+        veto: false,
+        reason: reason.to_string(),
+    })
+}
+
+fn read_bonus(
+    cx: &mut Ctx,
+    r: u32,
+    c: u32,
+    cell: &Data,
+    reason: &str,
+    how: Deduction,
+    c_reason: u32,
+) -> Option<Entry> {
+    let (per, cap) = match how {
+        Deduction::Bonus { per, cap } => (per, cap),
+        _ => (Pts::from_int(1), Pts::from_int(5)),
+    };
+    let b = number(cx, r, c, cell)?.unwrap_or(Pts::ZERO);
+    if b < Pts::ZERO {
+        cx.at(r, c, true, format!("加分不能为负数（{b}）"));
+        return None;
+    }
+    if !b.is_multiple_of(per) {
+        cx.at(
+            r,
+            c,
+            true,
+            format!("加分 {b} 应为 {per} 分的整数倍（每受表彰一项加 {per} 分）"),
+        );
+        return None;
+    }
+    if b > cap {
+        cx.at(r, c, true, format!("加分 {b} 超过上限 {cap} 分"));
+        return None;
+    }
+    if b > Pts::ZERO && reason.is_empty() {
+        cx.at(r, c_reason, true, "申报了加分，但没有写明受表彰事项".into());
+        return None;
+    }
+    Some(Entry {
+        amount: b,
+        veto: false,
+        reason: reason.to_string(),
+    })
+}
+
+fn read_veto(
+    cx: &mut Ctx,
+    r: u32,
+    c: u32,
+    cell: &Data,
+    reason: &str,
+    c_reason: u32,
+) -> Option<Entry> {
+    let v = cell_text(cell);
+    let veto = match v.as_str() {
+        "" | "否" => false,
+        "是" => true,
+        other => {
+            cx.at(
+                r,
+                c,
+                true,
+                format!(
+                    "一票否决只能填“是”或“否”，这里是“{}”",
+                    other.chars().take(20).collect::<String>()
+                ),
+            );
+            return None;
+        }
+    };
+    if veto && reason.is_empty() {
+        cx.at(
+            r,
+            c_reason,
+            true,
+            "填了一票否决“是”，但没有写明事故情况".into(),
+        );
+        return None;
+    }
+    Some(Entry {
+        amount: Pts::ZERO,
+        veto,
+        reason: reason.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_as_meant() {
+        assert_eq!(parse_number_text("０．５"), Some(Pts(50)));
+        assert_eq!(parse_number_text(" 0.5分 "), Some(Pts(50)));
+        assert_eq!(parse_number_text("1"), Some(Pts(100)));
+        assert_eq!(parse_number_text("\u{3000}2 分"), Some(Pts(200)));
+        assert_eq!(parse_number_text("0.5 1"), None);
+        assert_eq!(parse_number_text("半分"), None);
+        assert_eq!(parse_number_text("0.5或1"), None);
+        assert_eq!(parse_number_text("1/2"), None);
+    }
+
+    #[test]
+    fn cell_names() {
+        assert_eq!(a1(0, 0), "A1");
+        assert_eq!(a1(9, 25), "Z10");
+        assert_eq!(a1(0, 26), "AA1");
+    }
+}

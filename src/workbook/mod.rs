@@ -1,0 +1,56 @@
+//! The scoring workbooks: blank forms written for each unit, filled forms read
+//! back. The two sides share the names below, so a form kaohe wrote is a form
+//! kaohe can read.
+
+pub mod blank;
+pub mod ingest;
+pub mod results;
+
+/// The sheet a unit fills in.
+pub const SCORING_SHEET: &str = "评分表";
+/// The hidden sheet that identifies the form.
+pub const META_SHEET: &str = "kaohe";
+/// Column headings the reader looks for (the rest of the layout may move).
+pub const H_CODE: &str = "编号";
+pub const H_DEDUCT: &str = "扣分";
+pub const H_REASON: &str = "扣分原因";
+/// Keys of the metadata sheet, one per row: key in column A, value in B.
+pub const META_CAMPAIGN: &str = "campaign";
+pub const META_RUBRIC: &str = "rubric";
+pub const META_RUBRIC_HASH: &str = "rubric_sha256";
+pub const META_UNIT: &str = "unit";
+pub const META_FORMAT: &str = "format";
+/// Version of the form layout.
+pub const FORMAT_VERSION: &str = "kaohe-form-1";
+
+/// A file name made from a unit's name: no path separators, no `..`, no
+/// control characters, at most 80 characters; the unit's name stays readable.
+pub fn safe_file_name(name: &str) -> String {
+    let mut s: String = name
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .take(80)
+        .collect();
+    s = s
+        .trim_matches(|c: char| c == '.' || c.is_whitespace())
+        .to_string();
+    if s.is_empty() { "_".to_string() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_file_name;
+
+    #[test]
+    fn file_names_stay_inside() {
+        assert_eq!(safe_file_name("市安监局"), "市安监局");
+        assert_eq!(safe_file_name("../../etc/passwd"), "_.._etc_passwd");
+        assert_eq!(safe_file_name(".."), "_");
+        assert_eq!(safe_file_name("a\\b\u{7}c"), "a_b_c");
+        assert_eq!(safe_file_name(&"长".repeat(200)).chars().count(), 80);
+    }
+}

@@ -1,0 +1,104 @@
+//! `results.xlsx`: the ranked table of each group with level-1 subtotals,
+//! ready to print. Unit names and reasons are always text cells.
+
+use crate::campaign::Loaded;
+use crate::error::Result;
+use crate::failed;
+use crate::render::docs::group_name;
+use crate::score::UnitScore;
+use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+
+pub fn workbook(l: &Loaded, units: &[UnitScore]) -> Result<Vec<u8>> {
+    let x = |e: XlsxError| failed!("写入 results.xlsx 失败：{e}");
+    let c = &l.campaign;
+    let mut wb = Workbook::new();
+    let cell = Format::new()
+        .set_font_name("仿宋")
+        .set_font_size(11)
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap();
+    let num = cell.clone().set_num_format("0.##");
+    let left = cell.clone().set_align(FormatAlign::Left);
+    let head = cell.clone().set_font_name("黑体");
+    let title = Format::new()
+        .set_font_name("黑体")
+        .set_font_size(16)
+        .set_align(FormatAlign::Center);
+    for r in &l.rubrics {
+        let mine: Vec<&UnitScore> = units.iter().filter(|u| u.rubric == r.id).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let group = group_name(l, &r.id);
+        let ws = wb.add_worksheet();
+        // Sheet names: at most 31 characters, none of []:*?/\
+        let name: String = group
+            .chars()
+            .filter(|ch| !"[]:*?/\\".contains(*ch))
+            .take(31)
+            .collect();
+        ws.set_name(if name.is_empty() { r.id.clone() } else { name })
+            .map_err(x)?;
+        let heads: Vec<String> = mine[0].subtotals.iter().map(|(h, _)| h.clone()).collect();
+        let mut cols: Vec<(String, f64)> = vec![("名次".into(), 6.0), ("单位".into(), 22.0)];
+        cols.extend(heads.iter().map(|h| (h.clone(), 9.0)));
+        cols.extend([
+            ("基本得分".into(), 9.0),
+            ("加分".into(), 6.0),
+            ("总分".into(), 8.0),
+            ("等次".into(), 8.0),
+            ("一票否决".into(), 24.0),
+        ]);
+        let last = cols.len() as u16 - 1;
+        ws.merge_range(
+            0,
+            0,
+            0,
+            last,
+            &format!("{}结果（{}）", c.name, group),
+            &title,
+        )
+        .map_err(x)?;
+        ws.set_row_height(0, 28).map_err(x)?;
+        for (i, (h, w)) in cols.iter().enumerate() {
+            ws.write_string_with_format(1, i as u16, h, &head)
+                .map_err(x)?;
+            ws.set_column_width(i as u16, *w).map_err(x)?;
+        }
+        for (k, u) in mine.iter().enumerate() {
+            let row = 2 + k as u32;
+            ws.write_number_with_format(row, 0, u.rank as f64, &cell)
+                .map_err(x)?;
+            ws.write_string_with_format(row, 1, &u.unit, &left)
+                .map_err(x)?;
+            let mut col = 2u16;
+            for (_, p) in &u.subtotals {
+                ws.write_number_with_format(row, col, p.to_f64(), &num)
+                    .map_err(x)?;
+                col += 1;
+            }
+            for p in [u.base, u.bonus, u.score] {
+                ws.write_number_with_format(row, col, p.to_f64(), &num)
+                    .map_err(x)?;
+                col += 1;
+            }
+            ws.write_string_with_format(row, col, &u.grade, &cell)
+                .map_err(x)?;
+            let veto = if u.veto {
+                format!("是：{}", u.veto_reason)
+            } else {
+                "否".to_string()
+            };
+            ws.write_string_with_format(row, col + 1, &veto, &left)
+                .map_err(x)?;
+        }
+        ws.set_paper_size(9);
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(1, 1).map_err(x)?;
+        ws.set_freeze_panes(2, 2).map_err(x)?;
+    }
+    wb.save_to_buffer().map_err(x)
+}
