@@ -39,10 +39,21 @@ pub fn lock(dir: &Path) -> Result<Lock> {
     }
 }
 
+/// SHA-256 of `bytes` as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Files written so far by a run, under temporary names until [`Staging::commit`].
 pub struct Staging {
     dir: PathBuf,
     files: Vec<(PathBuf, NamedTempFile)>,
+    /// Path inside the folder, size and SHA-256 of each staged file.
+    entries: Vec<FileEntry>,
 }
 
 impl Staging {
@@ -51,6 +62,7 @@ impl Staging {
         Staging {
             dir: dir.to_path_buf(),
             files: Vec::new(),
+            entries: Vec::new(),
         }
     }
 
@@ -77,6 +89,11 @@ impl Staging {
             .and_then(|_| tmp.as_file().sync_data())
             .map_err(|e| failed!("{}: 写入失败：{e}", path.display()))?;
         self.files.push((path, tmp));
+        self.entries.push(FileEntry {
+            path: rel.to_string(),
+            size: bytes.len() as u64,
+            sha256: sha256_hex(bytes),
+        });
         Ok(())
     }
 
@@ -86,6 +103,10 @@ impl Staging {
 
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+
+    pub fn entries(&self) -> &[FileEntry] {
+        &self.entries
     }
 
     /// Renames every temporary file into place. Dropping a `Staging` without
@@ -115,4 +136,123 @@ pub fn clean_leftovers(dir: &Path) {
             let _ = std::fs::remove_file(&p);
         }
     }
+}
+
+pub const MANIFEST: &str = "manifest.json";
+
+/// One archived file.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileEntry {
+    pub path: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// `manifest.json`: what kaohe wrote into a folder, so that an archive can be
+/// checked years later. No clock time: the same inputs give the same bytes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Manifest {
+    pub kaohe: String,
+    pub campaign: String,
+    pub rubrics: Vec<RubricEntry>,
+    /// The filled workbooks the results were computed from.
+    pub inputs: Vec<InputEntry>,
+    pub files: Vec<FileEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RubricEntry {
+    pub id: String,
+    pub sha256: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct InputEntry {
+    pub file: String,
+    pub sha256: String,
+}
+
+impl Manifest {
+    /// The manifest already in `dir`, if there is a readable one.
+    pub fn read(dir: &Path) -> Option<Manifest> {
+        let text = std::fs::read_to_string(dir.join(MANIFEST)).ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Adds or replaces the entries of the files a run wrote.
+    pub fn update(&mut self, written: &[FileEntry]) {
+        for e in written {
+            match self.files.iter_mut().find(|f| f.path == e.path) {
+                Some(f) => *f = e.clone(),
+                None => self.files.push(e.clone()),
+            }
+        }
+        self.files.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut s = serde_json::to_string_pretty(self).expect("manifest serialises");
+        s.push('\n');
+        s.into_bytes()
+    }
+}
+
+/// What `kaohe verify` found wrong in an archive folder.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Report {
+    pub missing: Vec<String>,
+    pub changed: Vec<String>,
+    pub extra: Vec<String>,
+}
+
+impl Report {
+    pub fn is_clean(&self) -> bool {
+        self.missing.is_empty() && self.changed.is_empty() && self.extra.is_empty()
+    }
+}
+
+fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            list_files(root, &p, out);
+        } else if let Ok(rel) = p.strip_prefix(root) {
+            let rel = rel.to_string_lossy().replace('\\', "/");
+            if rel != MANIFEST && rel != LOCK_FILE {
+                out.push(rel);
+            }
+        }
+    }
+}
+
+/// Recomputes every file of the manifest in `dir`.
+pub fn verify(dir: &Path) -> Result<(Manifest, Report)> {
+    let path = dir.join(MANIFEST);
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| failed!("{}: 无法读取：{e}", path.display()))?;
+    let m: Manifest = serde_json::from_str(&text)
+        .map_err(|e| failed!("{}: 不是有效的 kaohe 清单：{e}", path.display()))?;
+    let mut report = Report::default();
+    for f in &m.files {
+        let p = dir.join(&f.path);
+        match std::fs::read(&p) {
+            Err(_) => report.missing.push(f.path.clone()),
+            Ok(bytes) => {
+                if bytes.len() as u64 != f.size || sha256_hex(&bytes) != f.sha256 {
+                    report.changed.push(f.path.clone());
+                }
+            }
+        }
+    }
+    let mut present = Vec::new();
+    list_files(dir, dir, &mut present);
+    present.sort();
+    report.extra = present
+        .into_iter()
+        .filter(|p| !m.files.iter().any(|f| &f.path == p))
+        .collect();
+    Ok((m, report))
 }

@@ -24,6 +24,9 @@ struct Cli {
     /// 不显示进度
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// 结束时列出各阶段用时
+    #[arg(long, global = true)]
+    timings: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -54,6 +57,11 @@ enum Command {
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
     },
+    /// 核对输出目录中的文件与 manifest.json 是否一致（有缺失、改动或多出时退出码为 1）
+    Verify {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
     /// 考核细则
     Rubric {
         #[command(subcommand)]
@@ -80,6 +88,7 @@ fn main() -> ExitCode {
         out: cli.out,
         fonts: cli.fonts,
         quiet: cli.quiet,
+        timings: cli.timings,
     };
     let result = match cli.command {
         Command::Demo { units } => cmd::demo::run(&ctx, units),
@@ -88,6 +97,7 @@ fn main() -> ExitCode {
         Command::Schedule => cmd::schedule::run(&ctx),
         Command::Check { files } => cmd::check::run(&ctx, &files),
         Command::Score { inputs } => cmd::score::run(&ctx, &inputs),
+        Command::Verify { dir } => cmd::verify::run(&dir),
         Command::Rubric {
             action: RubricCmd::Show { file, json },
         } => cmd::rubric::show(&file, json),

@@ -52,9 +52,9 @@ pub fn stage_workbooks(l: &Loaded, staging: &mut Staging) -> Result<()> {
 pub fn run(ctx: &Ctx) -> Result<()> {
     let l = ctx.load()?;
     let engine = ctx.engine(&l)?;
-    write_outputs(ctx, |s| {
+    write_outputs(ctx, &l, None, |s| {
         stage_workbooks(&l, s)?;
-        render_all(&engine, table_jobs(&l), s)
+        render_all(&engine, table_jobs(&l), s, ctx.quiet)
     })?;
     Ok(())
 }

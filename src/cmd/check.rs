@@ -51,8 +51,10 @@ fn is_workbook(p: &Path) -> bool {
 
 /// Reads every form; also reports two forms for one unit.
 pub fn read_all(l: &Loaded, files: &[PathBuf]) -> (Vec<Filled>, Vec<Problem>) {
-    let results: Vec<(Option<Filled>, Vec<Problem>)> =
-        files.par_iter().map(|f| ingest::read(f, l)).collect();
+    let results: Vec<(Option<Filled>, Vec<Problem>)> = files
+        .par_iter()
+        .map(|f| crate::timing::time(crate::timing::Stage::Ingest, || ingest::read(f, l)))
+        .collect();
     let mut forms = Vec::new();
     let mut problems = Vec::new();
     for (f, p) in results {

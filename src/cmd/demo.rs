@@ -3,6 +3,7 @@
 //! synthetic campaign of N units for measuring scale.
 
 use super::{Ctx, blank, notice, render_all, schedule, score, write_outputs};
+use crate::archive::InputEntry;
 use crate::campaign::{Campaign, Loaded, Unit};
 use crate::error::Result;
 use crate::failed;
@@ -187,7 +188,11 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
     let books: Vec<(String, Vec<u8>)> = books.into_iter().collect::<Result<_>>()?;
     let read: Vec<(Option<Filled>, Vec<ingest::Problem>)> = books
         .par_iter()
-        .map(|(path, bytes)| ingest::read_bytes(bytes, path, &l))
+        .map(|(path, bytes)| {
+            crate::timing::time(crate::timing::Stage::Ingest, || {
+                ingest::read_bytes(bytes, path, &l)
+            })
+        })
         .collect();
     let mut forms = Vec::with_capacity(read.len());
     for (f, problems) in read {
@@ -197,7 +202,14 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
         forms.extend(f);
     }
     let scores = score::score_forms(&l, &forms)?;
-    write_outputs(ctx, |s| {
+    let inputs = books
+        .iter()
+        .map(|(p, b)| InputEntry {
+            file: p.clone(),
+            sha256: crate::archive::sha256_hex(b),
+        })
+        .collect();
+    write_outputs(ctx, &l, Some(inputs), |s| {
         blank::stage_workbooks(&l, s)?;
         schedule::stage(&l, s)?;
         for (path, bytes) in &books {
@@ -206,8 +218,8 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
         let mut jobs = blank::table_jobs(&l);
         jobs.push(notice::job(&l)?);
         jobs.push(schedule::job(&l));
-        render_all(&engine, jobs, s)?;
-        score::stage_results(&l, &engine, &forms, &scores, s)
+        render_all(&engine, jobs, s, ctx.quiet)?;
+        score::stage_results(&l, &engine, &forms, &scores, s, ctx.quiet)
     })?;
     Ok(())
 }

@@ -7,12 +7,16 @@ pub mod notice;
 pub mod rubric;
 pub mod schedule;
 pub mod score;
+pub mod verify;
 
-use crate::archive::{self, Staging};
+use crate::archive::{self, InputEntry, Manifest, RubricEntry, Staging};
 use crate::campaign::{self, Campaign, Loaded};
 use crate::error::Result;
 use crate::render::{self, Engine, Template};
+use crate::timing::{self, Stage};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -22,6 +26,8 @@ pub struct Ctx {
     pub out: PathBuf,
     pub fonts: Option<PathBuf>,
     pub quiet: bool,
+    /// Print where the time went at the end.
+    pub timings: bool,
 }
 
 /// A document to typeset: where it goes, with which template and data.
@@ -57,7 +63,7 @@ impl Job {
 
 impl Ctx {
     pub fn load(&self) -> Result<Loaded> {
-        campaign::load(self.campaign.as_deref())
+        timing::time(Stage::Load, || campaign::load(self.campaign.as_deref()))
     }
 
     /// The one Typst environment of this run, with the campaign's fonts checked.
@@ -75,16 +81,47 @@ impl Ctx {
     }
 }
 
+/// A progress bar on stderr that appears only when a run takes over a
+/// second, on a terminal, and not with `--quiet`.
+fn progress(len: usize, quiet: bool) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::hidden());
+    bar.set_style(
+        ProgressStyle::with_template("排版 {bar:30} {pos}/{len} {msg}").expect("template is valid"),
+    );
+    if !quiet && std::io::stderr().is_terminal() {
+        let b = bar.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if !b.is_finished() {
+                b.set_draw_target(ProgressDrawTarget::stderr());
+            }
+        });
+    }
+    bar
+}
+
 /// Typesets the jobs in parallel and adds the PDFs to `staging`.
-pub fn render_all(engine: &Engine, jobs: Vec<Job>, staging: &mut Staging) -> Result<()> {
+pub fn render_all(
+    engine: &Engine,
+    jobs: Vec<Job>,
+    staging: &mut Staging,
+    quiet: bool,
+) -> Result<()> {
+    let bar = progress(jobs.len(), quiet);
     let pdfs: Vec<Result<(String, Vec<u8>)>> = jobs
         .into_par_iter()
         .map(|job| {
-            let doc = engine.layout(job.template, &job.data, &job.path)?;
-            let bytes = render::pdf(&doc, &job.ident, job.date, job.pdfa, &job.path)?;
+            let doc = timing::time(Stage::Layout, || {
+                engine.layout(job.template, &job.data, &job.path)
+            })?;
+            let bytes = timing::time(Stage::Pdf, || {
+                render::pdf(&doc, &job.ident, job.date, job.pdfa, &job.path)
+            })?;
+            bar.inc(1);
             Ok((job.path, bytes))
         })
         .collect();
+    bar.finish_and_clear();
     for r in pdfs {
         let (path, bytes) = r?;
         staging.add(&path, &bytes)?;
@@ -92,10 +129,14 @@ pub fn render_all(engine: &Engine, jobs: Vec<Job>, staging: &mut Staging) -> Res
     Ok(())
 }
 
-/// Locks the output folder, lets `fill` stage the outputs, and commits them
-/// only when everything succeeded.
+/// Locks the output folder, lets `fill` stage the outputs, adds the updated
+/// `manifest.json` last, and commits only when everything succeeded.
+/// `inputs` are the filled workbooks a scoring run read (kept from the
+/// previous manifest otherwise).
 pub fn write_outputs(
     ctx: &Ctx,
+    l: &Loaded,
+    inputs: Option<Vec<InputEntry>>,
     fill: impl FnOnce(&mut Staging) -> Result<()>,
 ) -> Result<Vec<PathBuf>> {
     let start = Instant::now();
@@ -103,12 +144,31 @@ pub fn write_outputs(
     archive::clean_leftovers(&ctx.out);
     let mut staging = Staging::new(&ctx.out);
     fill(&mut staging)?;
-    let written = staging.commit()?;
+    let mut manifest = Manifest::read(&ctx.out).unwrap_or_default();
+    manifest.kaohe = env!("CARGO_PKG_VERSION").to_string();
+    manifest.campaign = l.campaign.id.clone();
+    manifest.rubrics = l
+        .rubrics
+        .iter()
+        .map(|r| RubricEntry {
+            id: r.id.clone(),
+            sha256: r.content_hash.clone(),
+        })
+        .collect();
+    if let Some(inputs) = inputs {
+        manifest.inputs = inputs;
+    }
+    manifest.update(staging.entries());
+    staging.add(archive::MANIFEST, &manifest.to_bytes())?;
+    let written = timing::time(Stage::Write, || staging.commit())?;
     ctx.say(&format!(
         "已写入 {} 个文件到 {}（{:.2} 秒）",
         written.len(),
         ctx.out.display(),
         start.elapsed().as_secs_f64()
     ));
+    if ctx.timings {
+        eprint!("{}", timing::report());
+    }
     Ok(written)
 }

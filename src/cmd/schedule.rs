@@ -187,9 +187,9 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let l = ctx.load()?;
     check(&l)?;
     let engine = ctx.engine(&l)?;
-    write_outputs(ctx, |s| {
+    write_outputs(ctx, &l, None, |s| {
         stage(&l, s)?;
-        render_all(&engine, vec![job(&l)], s)
+        render_all(&engine, vec![job(&l)], s, ctx.quiet)
     })?;
     Ok(())
 }

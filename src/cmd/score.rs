@@ -3,7 +3,7 @@
 
 use super::check::{expand, print, read_all};
 use super::{Ctx, Job, render_all, write_outputs};
-use crate::archive::Staging;
+use crate::archive::{InputEntry, Staging};
 use crate::campaign::Loaded;
 use crate::error::Result;
 use crate::failed;
@@ -30,12 +30,14 @@ pub fn score_forms(l: &Loaded, forms: &[Filled]) -> Result<Vec<UnitScore>> {
             missing.join("、")
         ));
     }
-    let units: Vec<UnitScore> = forms
-        .iter()
-        .map(|f| score::score_unit(l.rubric(&f.rubric), f))
-        .collect();
-    let ids: Vec<String> = l.rubrics.iter().map(|r| r.id.clone()).collect();
-    Ok(score::rank(units, &l.campaign, &ids))
+    Ok(crate::timing::time(crate::timing::Stage::Score, || {
+        let units: Vec<UnitScore> = forms
+            .iter()
+            .map(|f| score::score_unit(l.rubric(&f.rubric), f))
+            .collect();
+        let ids: Vec<String> = l.rubrics.iter().map(|r| r.id.clone()).collect();
+        score::rank(units, &l.campaign, &ids)
+    }))
 }
 
 /// Stages every result document: results.json/.xlsx, filled sheets, circular.
@@ -45,6 +47,7 @@ pub fn stage_results(
     forms: &[Filled],
     units: &[UnitScore],
     s: &mut Staging,
+    quiet: bool,
 ) -> Result<()> {
     let json = serde_json::to_string_pretty(&score::results_json(units)).expect("json");
     s.add("results.json", json.as_bytes())?;
@@ -86,7 +89,7 @@ pub fn stage_results(
         date,
         false,
     ));
-    render_all(engine, jobs, s)
+    render_all(engine, jobs, s, quiet)
 }
 
 pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
@@ -102,6 +105,15 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
     }
     let units = score_forms(&l, &forms)?;
     let engine = ctx.engine(&l)?;
-    write_outputs(ctx, |s| stage_results(&l, &engine, &forms, &units, s))?;
+    let inputs = forms
+        .iter()
+        .map(|f| InputEntry {
+            file: f.file.clone(),
+            sha256: f.sha256.clone(),
+        })
+        .collect();
+    write_outputs(ctx, &l, Some(inputs), |s| {
+        stage_results(&l, &engine, &forms, &units, s, ctx.quiet)
+    })?;
     Ok(())
 }

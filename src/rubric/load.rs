@@ -5,7 +5,6 @@ use crate::config_err;
 use crate::error::{Result, line_of, toml_error};
 use crate::points::Pts;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use std::path::Path;
 use toml::Spanned;
 
@@ -210,11 +209,5 @@ fn deduction(d: &RawDeduction) -> std::result::Result<Deduction, String> {
 fn content_hash(r: &Rubric) -> String {
     let mut v = r.to_json();
     v["headers"] = serde_json::json!(r.headers);
-    let mut h = Sha256::new();
-    h.update(v.to_string().as_bytes());
-    hex(&h.finalize())
-}
-
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::archive::sha256_hex(v.to_string().as_bytes())
 }

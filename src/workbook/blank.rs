@@ -134,6 +134,10 @@ pub fn workbook(l: &Loaded, unit: &Unit) -> Result<Vec<u8>> {
 /// The same form with a unit's entries in the input cells (the archive copy,
 /// and the demo's sample forms). Entered text is always written as text.
 pub fn filled_workbook(l: &Loaded, unit: &Unit, fill: Option<&Filled>) -> Result<Vec<u8>> {
+    crate::timing::time(crate::timing::Stage::Xlsx, || write_form(l, unit, fill))
+}
+
+fn write_form(l: &Loaded, unit: &Unit, fill: Option<&Filled>) -> Result<Vec<u8>> {
     let c = &l.campaign;
     let r = l.rubric(&unit.rubric);
     let mut wb = Workbook::new();

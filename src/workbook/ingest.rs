@@ -7,7 +7,6 @@ use crate::campaign::{Limits, Loaded};
 use crate::points::Pts;
 use crate::rubric::{Deduction, ItemKind, Rubric};
 use calamine::{Data, Range, Reader};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Cursor;
@@ -494,11 +493,7 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
     let ok = !cx.problems.iter().any(|p| p.error);
     let filled = ok.then(|| Filled {
         file: file.to_string(),
-        sha256: {
-            let mut h = Sha256::new();
-            h.update(bytes);
-            crate::rubric::load::hex(&h.finalize())
-        },
+        sha256: crate::archive::sha256_hex(bytes),
         unit: unit.name.clone(),
         rubric: rubric.id.clone(),
         entries,

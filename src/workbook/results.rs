@@ -9,6 +9,10 @@ use crate::score::UnitScore;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
 pub fn workbook(l: &Loaded, units: &[UnitScore]) -> Result<Vec<u8>> {
+    crate::timing::time(crate::timing::Stage::Xlsx, || write(l, units))
+}
+
+fn write(l: &Loaded, units: &[UnitScore]) -> Result<Vec<u8>> {
     let x = |e: XlsxError| failed!("写入 results.xlsx 失败：{e}");
     let c = &l.campaign;
     let mut wb = Workbook::new();

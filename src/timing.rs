@@ -1,0 +1,55 @@
+//! Where the time goes, per stage, for `--timings`. Stages that run on
+//! several threads add up their threads' time (CPU time, not wall time).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+#[derive(Clone, Copy, Debug)]
+pub enum Stage {
+    Load,
+    Ingest,
+    Score,
+    Layout,
+    Pdf,
+    Xlsx,
+    Write,
+}
+
+const NAMES: [&str; 7] = [
+    "加载方案与细则 load",
+    "读取评分表 ingest",
+    "评分 score",
+    "排版 layout",
+    "导出 PDF export",
+    "写 XLSX write",
+    "写入文件 commit",
+];
+
+static NANOS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+static COUNTS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+
+/// Runs `f` and adds its time to `stage`.
+pub fn time<T>(stage: Stage, f: impl FnOnce() -> T) -> T {
+    let start = Instant::now();
+    let out = f();
+    NANOS[stage as usize].fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+    COUNTS[stage as usize].fetch_add(1, Ordering::Relaxed);
+    out
+}
+
+/// One line per stage that ran: total milliseconds, count, average.
+pub fn report() -> String {
+    let mut out = String::from("各阶段用时（多线程阶段为各线程合计）：\n");
+    for (i, name) in NAMES.iter().enumerate() {
+        let n = COUNTS[i].load(Ordering::Relaxed);
+        if n == 0 {
+            continue;
+        }
+        let ms = NANOS[i].load(Ordering::Relaxed) as f64 / 1e6;
+        out.push_str(&format!(
+            "  {name:<22} {ms:>9.1} ms  {n:>6} 次  平均 {:>7.2} ms\n",
+            ms / n as f64
+        ));
+    }
+    out
+}
