@@ -100,7 +100,12 @@ fn progress(len: usize, quiet: bool) -> ProgressBar {
     bar
 }
 
-/// Typesets the jobs in parallel and adds the PDFs to `staging`.
+/// Documents typeset between two evictions of Typst's caches: big enough to
+/// share the caches across a batch, small enough to keep memory bounded.
+const BATCH: usize = 64;
+
+/// Typesets the jobs in parallel and adds the PDFs to `staging`, batch by
+/// batch, so that memory stays bounded however many units there are.
 pub fn render_all(
     engine: &Engine,
     jobs: Vec<Job>,
@@ -108,24 +113,30 @@ pub fn render_all(
     quiet: bool,
 ) -> Result<()> {
     let bar = progress(jobs.len(), quiet);
-    let pdfs: Vec<Result<(String, Vec<u8>)>> = jobs
-        .into_par_iter()
-        .map(|job| {
-            let doc = timing::time(Stage::Layout, || {
-                engine.layout(job.template, &job.data, &job.path)
-            })?;
-            let bytes = timing::time(Stage::Pdf, || {
-                render::pdf(&doc, &job.ident, job.date, job.pdfa, &job.path)
-            })?;
-            bar.inc(1);
-            Ok((job.path, bytes))
-        })
-        .collect();
-    bar.finish_and_clear();
-    for r in pdfs {
-        let (path, bytes) = r?;
-        staging.add(&path, &bytes)?;
+    let mut jobs = jobs.into_iter().peekable();
+    while jobs.peek().is_some() {
+        let batch: Vec<Job> = jobs.by_ref().take(BATCH).collect();
+        let pdfs: Vec<Result<(String, Vec<u8>)>> = batch
+            .into_par_iter()
+            .map(|job| {
+                let doc = timing::time(Stage::Layout, || {
+                    engine.layout(job.template, &job.data, &job.path)
+                })?;
+                let bytes = timing::time(Stage::Pdf, || {
+                    render::pdf(&doc, &job.ident, job.date, job.pdfa, &job.path)
+                })?;
+                bar.inc(1);
+                Ok((job.path, bytes))
+            })
+            .collect();
+        for r in pdfs {
+            let (path, bytes) = r?;
+            staging.add(&path, &bytes)?;
+        }
+        // Memoized layouts of earlier batches are not needed again.
+        typst::comemo::evict(2);
     }
+    bar.finish_and_clear();
     Ok(())
 }
 
