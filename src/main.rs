@@ -90,6 +90,9 @@ fn main() -> ExitCode {
         quiet: cli.quiet,
         timings: cli.timings,
     };
+    if cli.timings {
+        kaohe::timing::enable();
+    }
     let result = match cli.command {
         Command::Demo { units } => cmd::demo::run(&ctx, units),
         Command::Blank => cmd::blank::run(&ctx),

@@ -15,6 +15,7 @@ pub enum Stage {
     Write,
 }
 
+/// Stage names as printed.
 const NAMES: [&str; 7] = [
     "加载方案与细则 load",
     "读取评分表 ingest",
@@ -24,6 +25,17 @@ const NAMES: [&str; 7] = [
     "写 XLSX write",
     "写入文件 commit",
 ];
+
+static ENABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Turns on `--timings`: stages that would overlap run one after another.
+pub fn enable() {
+    ENABLED.store(true, Ordering::Relaxed);
+}
+
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
 
 static NANOS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
 static COUNTS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
@@ -39,7 +51,7 @@ pub fn time<T>(stage: Stage, f: impl FnOnce() -> T) -> T {
 
 /// One line per stage that ran: total milliseconds, count, average.
 pub fn report() -> String {
-    let mut out = String::from("各阶段用时（多线程阶段为各线程合计）：\n");
+    let mut out = String::from("各阶段用时（--timings 时文档逐个排版）：\n");
     for (i, name) in NAMES.iter().enumerate() {
         let n = COUNTS[i].load(Ordering::Relaxed);
         if n == 0 {

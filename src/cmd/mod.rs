@@ -116,19 +116,23 @@ pub fn render_all(
     let mut jobs = jobs.into_iter().peekable();
     while jobs.peek().is_some() {
         let batch: Vec<Job> = jobs.by_ref().take(BATCH).collect();
-        let pdfs: Vec<Result<(String, Vec<u8>)>> = batch
-            .into_par_iter()
-            .map(|job| {
-                let doc = timing::time(Stage::Layout, || {
-                    engine.layout(job.template, &job.data, &job.path)
-                })?;
-                let bytes = timing::time(Stage::Pdf, || {
-                    render::pdf(&doc, &job.ident, job.date, job.pdfa, &job.path)
-                })?;
-                bar.inc(1);
-                Ok((job.path, bytes))
-            })
-            .collect();
+        let one = |job: Job| -> Result<(String, Vec<u8>)> {
+            let doc = timing::time(Stage::Layout, || {
+                engine.layout(job.template, &job.data, &job.path)
+            })?;
+            let bytes = timing::time(Stage::Pdf, || {
+                render::pdf(&doc, &job.ident, job.date, job.pdfa, &job.path)
+            })?;
+            bar.inc(1);
+            Ok((job.path, bytes))
+        };
+        // With --timings, one document at a time: parallel work steals
+        // across documents and would blur what each stage costs.
+        let pdfs: Vec<Result<(String, Vec<u8>)>> = if timing::enabled() {
+            batch.into_iter().map(one).collect()
+        } else {
+            batch.into_par_iter().map(one).collect()
+        };
         for r in pdfs {
             let (path, bytes) = r?;
             staging.add(&path, &bytes)?;

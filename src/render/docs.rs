@@ -348,7 +348,7 @@ pub fn circular(l: &Loaded, units: &[crate::score::UnitScore]) -> Result<Value> 
     });
     let text = prose::render(prose::CIRCULAR_J2, "circular.j2", &ctx)?;
     let date = cn_date(Campaign::date(&ci.date));
-    let title = format!("{}考核结果排名表", c.name);
+    let title = format!("{}结果排名表", c.name);
     Ok(json!({
         "fonts": fonts(c),
         "head": {"copy_no": null, "secrecy": null, "urgency": null, "mark": c.issuer.mark, "number": ci.number},
