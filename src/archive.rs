@@ -54,6 +54,9 @@ pub struct Staging {
     files: Vec<(PathBuf, NamedTempFile)>,
     /// Path inside the folder, size and SHA-256 of each staged file.
     entries: Vec<FileEntry>,
+    /// Folders this run created, removed again if the run fails.
+    created: Vec<PathBuf>,
+    committed: bool,
 }
 
 impl Staging {
@@ -63,6 +66,8 @@ impl Staging {
             dir: dir.to_path_buf(),
             files: Vec::new(),
             entries: Vec::new(),
+            created: Vec::new(),
+            committed: false,
         }
     }
 
@@ -77,7 +82,15 @@ impl Staging {
             return Err(failed!("内部错误：输出路径 {rel} 不在输出目录内"));
         }
         let path = self.dir.join(rel_path);
-        let parent = path.parent().unwrap_or(&self.dir);
+        let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
+        let mut missing: Vec<PathBuf> = parent
+            .ancestors()
+            .take_while(|a| !a.exists())
+            .map(Path::to_path_buf)
+            .collect();
+        missing.reverse();
+        self.created.extend(missing);
+        let parent = parent.as_path();
         std::fs::create_dir_all(parent)
             .map_err(|e| failed!("{}: 无法创建目录：{e}", parent.display()))?;
         let mut tmp = tempfile::Builder::new()
@@ -111,14 +124,30 @@ impl Staging {
 
     /// Renames every temporary file into place. Dropping a `Staging` without
     /// committing removes its temporary files and leaves old outputs alone.
-    pub fn commit(self) -> Result<Vec<PathBuf>> {
-        let mut done = Vec::with_capacity(self.files.len());
-        for (path, tmp) in self.files {
+    pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        self.committed = true;
+        let files = std::mem::take(&mut self.files);
+        let mut done = Vec::with_capacity(files.len());
+        for (path, tmp) in files {
             tmp.persist(&path)
                 .map_err(|e| failed!("{}: 无法写入：{}", path.display(), e.error))?;
             done.push(path);
         }
         Ok(done)
+    }
+}
+
+impl Drop for Staging {
+    /// A run that did not commit leaves nothing: its temporary files go with
+    /// their handles, and the folders it created go if they are empty.
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        self.files.clear();
+        for d in self.created.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
     }
 }
 

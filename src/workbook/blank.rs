@@ -224,9 +224,26 @@ fn scoring_sheet(
     }
     ws.set_row_height(lay.header_row, 24)?;
 
+    // The values the formulas compute, stored with them: LibreOffice shows
+    // stored values of an .xlsx until it recalculates.
+    let empty;
+    let fill_or_empty = match fill {
+        Some(f) => f,
+        None => {
+            empty = Filled {
+                file: String::new(),
+                sha256: String::new(),
+                unit: unit.name.clone(),
+                rubric: r.id.clone(),
+                entries: Default::default(),
+            };
+            &empty
+        }
+    };
+    let sc = crate::score::score_unit(r, fill_or_empty);
+    let entered = |code: &str| fill.and_then(|fl| fl.entries.get(code));
     let mut row = lay.header_row + 1;
     let first_data = row;
-    let mut score_cells = Vec::new(); // item score cells of scored items
     let mut bonus_cell = None;
     let mut veto_cell = None;
     // level-1 and level-2 cells merge over runs of equal values
@@ -256,7 +273,12 @@ fn scoring_sheet(
                     ws.write_formula_with_format(
                         row,
                         lay.c_score,
-                        Formula::new(format!("=IF({d}{0}=\"\",0,{d}{0})", row + 1)),
+                        Formula::new(format!("=IF({d}{0}=\"\",0,{d}{0})", row + 1)).set_result(
+                            entered(&code)
+                                .map(|e| e.amount)
+                                .unwrap_or_default()
+                                .to_string(),
+                        ),
                         &f.score,
                     )?;
                     bonus_cell = Some(row);
@@ -274,7 +296,9 @@ fn scoring_sheet(
                     ws.write_formula_with_format(
                         row,
                         lay.c_score,
-                        Formula::new(format!("=IF({d}{}=\"是\",\"否决\",\"\")", row + 1)),
+                        // "否" rather than "": an empty cached text reads as 0.
+                        Formula::new(format!("=IF({d}{}=\"是\",\"否决\",\"否\")", row + 1))
+                            .set_result(if sc.veto { "否决" } else { "否" }),
                         &f.center,
                     )?;
                     veto_cell = Some(row);
@@ -344,12 +368,19 @@ fn scoring_sheet(
                 "=SUM({p}{a}:{p}{b})-SUM({d}{a}:{d}{b})",
                 a = top + 1,
                 b = bottom + 1
-            ));
+            ))
+            .set_result(
+                sc.items
+                    .iter()
+                    .find(|i| i.no == item.no)
+                    .map(|i| i.score)
+                    .unwrap_or_default()
+                    .to_string(),
+            );
             if bottom > top {
                 ws.merge_range(top, lay.c_score, bottom, lay.c_score, "", &f.score)?;
             }
             ws.write_formula_with_format(top, lay.c_score, formula, &f.score)?;
-            score_cells.push(top);
         }
         let mut push_run = |col: u16, text: &str| match runs.iter_mut().rev().find(|x| x.0 == col) {
             Some(last) if last.3 == text && last.2 + 1 == top => last.2 = bottom,
@@ -377,13 +408,18 @@ fn scoring_sheet(
             .map(|b| format!("{s}{}", b + 1))
             .unwrap_or_else(|| "0".into())
     );
-    let total_rows: [(&str, String); 3] = [
-        ("基本得分（计分项目与减分项）", format!("={base_sum}")),
+    let total_rows: [(&str, String, String); 3] = [
+        (
+            "基本得分（计分项目与减分项）",
+            format!("={base_sum}"),
+            sc.base.to_string(),
+        ),
         (
             "加分",
             bonus_cell
                 .map(|b| format!("={s}{}", b + 1))
                 .unwrap_or_else(|| "=0".into()),
+            sc.bonus.to_string(),
         ),
         (
             "总分",
@@ -393,13 +429,18 @@ fn scoring_sheet(
                     .map(|b| format!("{s}{}", b + 1))
                     .unwrap_or_else(|| "0".into())
             ),
+            sc.score.to_string(),
         ),
     ];
-    let _ = score_cells;
-    for (label, formula) in total_rows {
+    for (label, formula, value) in total_rows {
         ws.merge_range(row, 0, row, lay.c_deduct, label, &f.total_label)?;
         ws.write_blank(row, lay.c_reason, &f.cell)?;
-        ws.write_formula_with_format(row, lay.c_score, Formula::new(formula), &f.score)?;
+        ws.write_formula_with_format(
+            row,
+            lay.c_score,
+            Formula::new(formula).set_result(value),
+            &f.score,
+        )?;
         row += 1;
     }
     if let Some(v) = veto_cell {
@@ -409,7 +450,8 @@ fn scoring_sheet(
         ws.write_formula_with_format(
             row,
             lay.c_score,
-            Formula::new(format!("=IF({d}{}=\"是\",\"是\",\"否\")", v + 1)),
+            Formula::new(format!("=IF({d}{}=\"是\",\"是\",\"否\")", v + 1))
+                .set_result(if sc.veto { "是" } else { "否" }),
             &f.center,
         )?;
     }

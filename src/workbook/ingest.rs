@@ -123,9 +123,27 @@ fn cell_text(d: &Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Float(f) => f.to_string(),
         Data::Bool(b) => b.to_string(),
-        Data::DateTime(d) => d.as_f64().to_string(),
-        Data::Error(e) => format!("{e:?}"),
+        Data::DateTime(d) => excel_date(d.as_f64()),
+        Data::Error(e) => e.to_string(),
         Data::Empty => String::new(),
+    }
+}
+
+/// An Excel date serial as the date a person typed ("2018-11-14"), with the
+/// time when there is one.
+fn excel_date(serial: f64) -> String {
+    let base = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("valid date");
+    if !serial.is_finite() || !(0.0..=2_958_465.0).contains(&serial) {
+        return serial.to_string();
+    }
+    let days = serial.trunc() as i64;
+    let secs = ((serial - serial.trunc()) * 86_400.0).round() as i64;
+    let date = base + chrono::Duration::days(days);
+    if secs == 0 {
+        date.format("%Y-%m-%d").to_string()
+    } else {
+        let t = date.and_hms_opt(0, 0, 0).expect("midnight") + chrono::Duration::seconds(secs);
+        t.format("%Y-%m-%d %H:%M").to_string()
     }
 }
 
@@ -254,11 +272,16 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
     let mut problems = Vec::new();
     // The metadata sheet, if it survived.
     let mut meta: BTreeMap<String, String> = BTreeMap::new();
+    let mut meta_unit_row = 0u32;
     if names.iter().any(|n| n == META_SHEET)
         && let Ok(range) = wb.worksheet_range(META_SHEET)
     {
-        for row in range.rows().take(50) {
+        let r0 = range.start().map(|(r, _)| r).unwrap_or(0);
+        for (i, row) in range.rows().take(50).enumerate() {
             if let (Some(k), Some(v)) = (row.first(), row.get(1)) {
+                if cell_text(k) == META_UNIT {
+                    meta_unit_row = r0 + i as u32;
+                }
                 meta.insert(cell_text(k), cell_text(v));
             }
         }
@@ -326,20 +349,45 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
     };
     let (r0, c0) = range.start().unwrap_or((0, 0));
 
-    // Which unit and rubric: from the metadata, else from the sheet itself.
-    let mut unit_name = meta.get(META_UNIT).cloned();
-    if unit_name.is_none() {
-        unit_name = range
+    // A form of another campaign is said to be so before anything else.
+    if !meta.is_empty() {
+        let campaign = meta.get(META_CAMPAIGN).map(String::as_str).unwrap_or("");
+        if campaign != l.campaign.id {
+            cx.problems.push(whole(
+                file,
+                format!(
+                    "这是考核“{campaign}”的评分表，不是本次考核（{}）的",
+                    l.campaign.id
+                ),
+            ));
+            return (None, cx.problems);
+        }
+    }
+    // Which unit: from the metadata, else from the "被考核单位：" line; the
+    // cell it came from is named if the unit is unknown.
+    let from_meta = meta
+        .get(META_UNIT)
+        .map(|u| (u.clone(), META_SHEET.to_string(), a1(meta_unit_row, 1)));
+    let from_sheet = || {
+        range
             .rows()
             .take(header_row as usize)
-            .flatten()
-            .find_map(|d| {
-                cell_text(d)
-                    .strip_prefix("被考核单位：")
-                    .map(|s| s.trim().to_string())
-            });
-    }
-    let Some(unit_name) = unit_name.filter(|s| !s.is_empty()) else {
+            .enumerate()
+            .find_map(|(i, row)| {
+                row.iter().enumerate().find_map(|(j, d)| {
+                    cell_text(d).strip_prefix("被考核单位：").map(|s| {
+                        (
+                            s.trim().to_string(),
+                            cx.sheet.clone(),
+                            a1(r0 + i as u32, c0 + j as u32),
+                        )
+                    })
+                })
+            })
+    };
+    let found_unit = from_meta.or_else(from_sheet);
+    let Some((unit_name, unit_sheet, unit_cell)) = found_unit.filter(|(u, _, _)| !u.is_empty())
+    else {
         cx.problems.push(whole(
             file,
             "找不到被考核单位名称（隐藏的 kaohe 工作表和“被考核单位：”一行都不在）".into(),
@@ -347,13 +395,16 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
         return (None, cx.problems);
     };
     let Some(unit) = l.unit(&unit_name) else {
-        cx.problems.push(whole(
-            file,
-            format!(
+        cx.problems.push(Problem {
+            file: file.into(),
+            sheet: Some(unit_sheet),
+            cell: Some(unit_cell),
+            message: format!(
                 "被考核单位“{unit_name}”不在本次考核（{}）的单位名单中",
                 l.campaign.id
             ),
-        ));
+            error: true,
+        });
         return (None, cx.problems);
     };
     let rubric = l.rubric(&unit.rubric);
@@ -366,17 +417,6 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
             error: false,
         });
     } else {
-        let campaign = meta.get(META_CAMPAIGN).map(String::as_str).unwrap_or("");
-        if campaign != l.campaign.id {
-            cx.problems.push(whole(
-                file,
-                format!(
-                    "这是考核“{campaign}”的评分表，不是本次考核（{}）的",
-                    l.campaign.id
-                ),
-            ));
-            return (None, cx.problems);
-        }
         let rid = meta.get(META_RUBRIC).map(String::as_str).unwrap_or("");
         if rid != rubric.id {
             cx.problems.push(whole(
@@ -558,7 +598,7 @@ fn number(cx: &mut Ctx, r: u32, c: u32, cell: &Data) -> Option<Option<Pts>> {
             return None;
         }
         Data::Error(e) => {
-            cx.at(r, c, true, bad(&format!("公式错误值 {e:?}")));
+            cx.at(r, c, true, bad(&format!("公式错误值 {e}")));
             return None;
         }
     };
