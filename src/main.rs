@@ -24,6 +24,9 @@ struct Cli {
     /// 不显示进度
     #[arg(long, short, global = true)]
     quiet: bool,
+    /// 所有 PDF 都按 PDF/A-2b 存档格式输出（评分表存档始终是）
+    #[arg(long, global = true)]
+    pdfa: bool,
     /// 结束时列出各阶段用时
     #[arg(long, global = true)]
     timings: bool,
@@ -89,6 +92,7 @@ fn main() -> ExitCode {
         fonts: cli.fonts,
         quiet: cli.quiet,
         timings: cli.timings,
+        pdfa: cli.pdfa,
     };
     if cli.timings {
         kaohe::timing::enable();

@@ -245,28 +245,12 @@ fn a_full_page_has_22_lines_and_a_full_line_28_characters() {
 fn a_full_line_of_hanzi_holds_28_characters() {
     // A campaign whose 考核内容 paragraph is plain hanzi, so that its lines
     // are full lines with nothing to compress.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let src = std::fs::read_to_string(root.join("src/builtin/zhongwei-2018.toml")).unwrap();
     let scope = "安全生产责任落实".repeat(12);
-    let mut campaign = String::new();
-    for line in src.lines() {
-        if line.starts_with("scope = ") {
-            campaign.push_str(&format!("scope = \"{scope}\"\n"));
-        } else if line.starts_with("rubrics = ") {
-            let r = root.join("rubrics");
-            campaign.push_str(&format!(
-                "rubrics = [{:?}, {:?}]\n",
-                r.join("2018-county.toml"),
-                r.join("2018-member.toml")
-            ));
-        } else {
-            campaign.push_str(line);
-            campaign.push('\n');
-        }
-    }
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("campaign.toml");
-    std::fs::write(&file, campaign).unwrap();
+    let file = campaign_copy(dir.path(), |l| {
+        l.starts_with("scope = ")
+            .then(|| format!("scope = \"{scope}\""))
+    });
     let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
         .args(["notice", "-q", "--campaign"])
         .arg(&file)
@@ -677,4 +661,128 @@ fn the_same_inputs_give_the_same_bytes() {
         std::fs::read(notice()).unwrap(),
         "notice.pdf is reproducible"
     );
+}
+
+/// A copy of the built-in campaign with `edit` applied to its lines, its
+/// rubric paths made absolute, written into `dir`.
+fn campaign_copy(dir: &Path, edit: impl Fn(&str) -> Option<String>) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = std::fs::read_to_string(root.join("src/builtin/zhongwei-2018.toml")).unwrap();
+    let mut out = String::new();
+    for line in src.lines() {
+        if line.starts_with("rubrics = ") {
+            let r = root.join("rubrics");
+            out.push_str(&format!(
+                "rubrics = [{:?}, {:?}]\n",
+                r.join("2018-county.toml"),
+                r.join("2018-member.toml")
+            ));
+        } else {
+            out.push_str(&edit(line).unwrap_or_else(|| line.to_string()));
+            out.push('\n');
+        }
+    }
+    let file = dir.join("campaign.toml");
+    std::fs::write(&file, out).unwrap();
+    file
+}
+
+fn kaohe_in(cwd: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("KAOHE_FONTS")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn fonts_are_found_from_any_folder_and_only_from_the_fonts_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    // From a folder with no fonts/: the project's own fonts/ is the fallback.
+    let out = kaohe_in(dir.path(), &["schedule", "-q", "--out", "o1"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A fonts folder that does not exist: says where it looked.
+    let out = kaohe_in(
+        dir.path(),
+        &["schedule", "-q", "--fonts", "nowhere", "--out", "o2"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("找不到字体目录") && err.contains("nowhere"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o2/schedule.pdf").exists());
+    // A fonts folder without a 仿宋: names the role and what it has.
+    let fonts = dir.path().join("fonts-hei-only");
+    std::fs::create_dir(&fonts).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(
+        root.join("fonts/FandolHei-Regular.otf"),
+        fonts.join("FandolHei-Regular.otf"),
+    )
+    .unwrap();
+    let out = kaohe_in(
+        dir.path(),
+        &["schedule", "-q", "--fonts", "fonts-hei-only", "--out", "o3"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("没有小标宋字体") && err.contains("FandolHei"),
+        "{err}"
+    );
+    // KAOHE_FONTS is used when set.
+    let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["schedule", "-q", "--out", "o4"])
+        .current_dir(dir.path())
+        .env("KAOHE_FONTS", &fonts)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "KAOHE_FONTS points at the Hei-only folder"
+    );
+}
+
+#[test]
+fn a_character_no_font_has_stops_the_run_and_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    // 凊 is in none of the Fandol fonts.
+    let file = campaign_copy(dir.path(), |l| {
+        l.starts_with("scope = ")
+            .then(|| "scope = \"考核内容凊。\"".to_string())
+    });
+    let out = kaohe_in(
+        dir.path(),
+        &[
+            "notice",
+            "-q",
+            "--campaign",
+            file.to_str().unwrap(),
+            "--out",
+            "o",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("“凊”(U+51CA"), "{err}");
+    assert!(!dir.path().join("o/notice.pdf").exists(), "nothing written");
+}
+
+#[test]
+fn pdfa_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kaohe_in(dir.path(), &["schedule", "-q", "--pdfa", "--out", "o"]);
+    assert!(out.status.success());
+    let bytes = std::fs::read(dir.path().join("o/schedule.pdf")).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains("<pdfaid:part>2</pdfaid:part>"));
+    let plain = std::fs::read(demo().join("schedule.pdf")).unwrap();
+    assert!(!String::from_utf8_lossy(&plain).contains("pdfaid:part"));
 }

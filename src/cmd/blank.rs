@@ -54,7 +54,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let engine = ctx.engine(&l)?;
     write_outputs(ctx, &l, None, |s| {
         stage_workbooks(&l, s)?;
-        render_all(&engine, table_jobs(&l), s, ctx.quiet)
+        render_all(ctx, &engine, table_jobs(&l), s)
     })?;
     Ok(())
 }

@@ -218,8 +218,8 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
         let mut jobs = blank::table_jobs(&l);
         jobs.push(notice::job(&l)?);
         jobs.push(schedule::job(&l));
-        render_all(&engine, jobs, s, ctx.quiet)?;
-        score::stage_results(&l, &engine, &forms, &scores, s, ctx.quiet)
+        render_all(ctx, &engine, jobs, s)?;
+        score::stage_results(&l, &engine, &forms, &scores, s, ctx)
     })?;
     Ok(())
 }

@@ -28,6 +28,8 @@ pub struct Ctx {
     pub quiet: bool,
     /// Print where the time went at the end.
     pub timings: bool,
+    /// Write every PDF as PDF/A-2b (filled sheets always are).
+    pub pdfa: bool,
 }
 
 /// A document to typeset: where it goes, with which template and data.
@@ -106,13 +108,8 @@ const BATCH: usize = 64;
 
 /// Typesets the jobs in parallel and adds the PDFs to `staging`, batch by
 /// batch, so that memory stays bounded however many units there are.
-pub fn render_all(
-    engine: &Engine,
-    jobs: Vec<Job>,
-    staging: &mut Staging,
-    quiet: bool,
-) -> Result<()> {
-    let bar = progress(jobs.len(), quiet);
+pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Staging) -> Result<()> {
+    let bar = progress(jobs.len(), ctx.quiet);
     let mut jobs = jobs.into_iter().peekable();
     while jobs.peek().is_some() {
         let batch: Vec<Job> = jobs.by_ref().take(BATCH).collect();
@@ -121,7 +118,7 @@ pub fn render_all(
                 engine.layout(job.template, &job.data, &job.path)
             })?;
             let bytes = timing::time(Stage::Pdf, || {
-                render::pdf(&doc, &job.ident, job.date, job.pdfa, &job.path)
+                render::pdf(&doc, &job.ident, job.date, job.pdfa || ctx.pdfa, &job.path)
             })?;
             bar.inc(1);
             Ok((job.path, bytes))

@@ -20,6 +20,6 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let l = ctx.load()?;
     let engine: Engine = ctx.engine(&l)?;
     let jobs = vec![job(&l)?];
-    write_outputs(ctx, &l, None, |s| render_all(&engine, jobs, s, ctx.quiet))?;
+    write_outputs(ctx, &l, None, |s| render_all(ctx, &engine, jobs, s))?;
     Ok(())
 }

@@ -189,7 +189,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let engine = ctx.engine(&l)?;
     write_outputs(ctx, &l, None, |s| {
         stage(&l, s)?;
-        render_all(&engine, vec![job(&l)], s, ctx.quiet)
+        render_all(ctx, &engine, vec![job(&l)], s)
     })?;
     Ok(())
 }

@@ -47,7 +47,7 @@ pub fn stage_results(
     forms: &[Filled],
     units: &[UnitScore],
     s: &mut Staging,
-    quiet: bool,
+    ctx: &Ctx,
 ) -> Result<()> {
     let json = serde_json::to_string_pretty(&score::results_json(units)).expect("json");
     s.add("results.json", json.as_bytes())?;
@@ -89,7 +89,7 @@ pub fn stage_results(
         date,
         false,
     ));
-    render_all(engine, jobs, s, quiet)
+    render_all(ctx, engine, jobs, s)
 }
 
 pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
@@ -113,7 +113,7 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
         })
         .collect();
     write_outputs(ctx, &l, Some(inputs), |s| {
-        stage_results(&l, &engine, &forms, &units, s, ctx.quiet)
+        stage_results(&l, &engine, &forms, &units, s, ctx)
     })?;
     Ok(())
 }

@@ -190,6 +190,23 @@ impl Engine {
         Ok(doc)
     }
 
+    /// "templates/lib/tables.typ:120: " for a diagnostic in a template, or
+    /// "" when it has no place there.
+    fn place(&self, d: &SourceDiagnostic) -> String {
+        let Some(id) = d.span.id() else { return String::new() };
+        let Some(source) = self.sources.get(&id) else { return String::new() };
+        let world = DocWorld { engine: self, main: id, data: Bytes::new(Vec::new()) };
+        use typst::WorldExt;
+        match world.range(d.span).and_then(|r| source.lines().byte_to_line(r.start)) {
+            Some(line) => format!(
+                "{}:{}: ",
+                id.get().vpath().get_with_slash().trim_start_matches('/'),
+                line + 1
+            ),
+            None => String::new(),
+        }
+    }
+
     fn diagnostics(&self, name: &str, what: &str, diags: &[SourceDiagnostic]) -> Error {
         let lines: Vec<String> = diags
             .iter()
@@ -198,7 +215,7 @@ impl Engine {
                     Severity::Error => "错误",
                     Severity::Warning => "警告",
                 };
-                let mut s = format!("  {sev}：{}", d.message);
+                let mut s = format!("  {sev}：{}{}", self.place(d), d.message);
                 for h in &d.hints {
                     s.push_str(&format!("（提示：{}）", h.v));
                 }

@@ -1,0 +1,96 @@
+//! Per-document typesetting figures (layout + PDF export), with the one
+//! shared engine of a run: `cargo bench`. The whole-campaign figures and the
+//! LibreOffice baseline are in bench/campaign.sh.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use kaohe::campaign::{self, Loaded};
+use kaohe::cmd::{demo, score};
+use kaohe::render::{self, Engine, Template, docs};
+use kaohe::score::UnitScore;
+use rayon::prelude::*;
+use std::hint::black_box;
+
+fn setup() -> (Loaded, Engine, Vec<UnitScore>) {
+    let l = campaign::load(None).expect("built-in campaign");
+    let engine = Engine::new(&render::font_dir(None).expect("fonts")).expect("engine");
+    let forms = demo::sample_forms(&l);
+    let units = score::score_forms(&l, &forms).expect("scores");
+    (l, engine, units)
+}
+
+/// Forgets every memoized layout, so that a figure is a first compile of the
+/// document, as in a run (where each document is typeset once).
+fn cold() {
+    typst::comemo::evict(0);
+}
+
+fn typeset(engine: &Engine, template: Template, data: &serde_json::Value, name: &str) -> usize {
+    let doc = engine.layout(template, data, name).expect("layout");
+    let date = chrono::NaiveDate::from_ymd_opt(2018, 11, 2).unwrap();
+    render::pdf(&doc, name, date, false, name)
+        .expect("pdf")
+        .len()
+}
+
+fn documents(c: &mut Criterion) {
+    let (l, engine, units) = setup();
+    let notice = docs::notice(&l).unwrap();
+    let blank: Vec<_> = (0..l.rubrics.len())
+        .map(|i| docs::blank_table(&l, i))
+        .collect();
+    let schedule = docs::schedule(&l);
+    let filled: Vec<_> = units.iter().map(|u| docs::filled_sheet(&l, u)).collect();
+    let circular = docs::circular(&l, &units).unwrap();
+
+    let mut g = c.benchmark_group("document");
+    g.sample_size(20);
+    g.bench_function("notice with its three attachments", |b| {
+        b.iter(|| {
+            cold();
+            typeset(&engine, Template::Document, black_box(&notice), "notice")
+        })
+    });
+    g.bench_function("notice + 2 blank tables + schedule", |b| {
+        b.iter(|| {
+            cold();
+            typeset(&engine, Template::Document, &notice, "notice")
+                + blank
+                    .iter()
+                    .map(|d| typeset(&engine, Template::Sheets, d, "blank"))
+                    .sum::<usize>()
+                + typeset(&engine, Template::Sheets, &schedule, "schedule")
+        })
+    });
+    let mut k = 0;
+    g.bench_function("one filled sheet", |b| {
+        b.iter(|| {
+            k = (k + 1) % filled.len();
+            cold();
+            typeset(&engine, Template::Sheets, black_box(&filled[k]), "filled")
+        })
+    });
+    g.bench_function("25 filled sheets in parallel (per run)", |b| {
+        b.iter(|| {
+            cold();
+            filled
+                .par_iter()
+                .map(|d| typeset(&engine, Template::Sheets, d, "filled"))
+                .sum::<usize>()
+        })
+    });
+    g.bench_function("result circular", |b| {
+        b.iter(|| {
+            cold();
+            typeset(
+                &engine,
+                Template::Document,
+                black_box(&circular),
+                "circular",
+            )
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, documents);
+criterion_main!(benches);
