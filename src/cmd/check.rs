@@ -85,23 +85,44 @@ pub fn print(problems: &[Problem]) {
     }
 }
 
-pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
-    let l = ctx.load()?;
+/// The forms of the inputs, read and checked, with their problems printed.
+pub struct Checked {
+    pub loaded: Loaded,
+    pub files: Vec<PathBuf>,
+    pub forms: Vec<Filled>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// Loads the campaign, reads every input and prints each problem.
+pub fn check_inputs(ctx: &Ctx, inputs: &[PathBuf]) -> Result<Checked> {
+    let loaded = ctx.load()?;
     let files = expand(inputs)?;
-    let (forms, problems) = read_all(&l, &files);
+    let (forms, problems) = read_all(&loaded, &files);
     print(&problems);
     let errors = problems.iter().filter(|p| p.error).count();
-    let warnings = problems.len() - errors;
+    Ok(Checked {
+        loaded,
+        files,
+        forms,
+        errors,
+        warnings: problems.len() - errors,
+    })
+}
+
+pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
+    let c = check_inputs(ctx, inputs)?;
+    let (errors, warnings) = (c.errors, c.warnings);
     if errors > 0 {
         return Err(failed!(
             "检查了 {} 个文件：{errors} 个错误，{warnings} 个警告",
-            files.len()
+            c.files.len()
         ));
     }
     ctx.say(&format!(
         "检查了 {} 个文件，{} 份评分表无错误（{warnings} 个警告）",
-        files.len(),
-        forms.len()
+        c.files.len(),
+        c.forms.len()
     ));
     Ok(())
 }

@@ -1,7 +1,7 @@
 //! `kaohe score INPUT...`: ingest, score, and publish every result document.
 //! A run with any error writes nothing.
 
-use super::check::{expand, print, read_all};
+use super::check::check_inputs;
 use super::{Ctx, Job, render_all, write_outputs};
 use crate::archive::{InputEntry, Staging};
 use crate::campaign::Loaded;
@@ -93,16 +93,14 @@ pub fn stage_results(
 }
 
 pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
-    let l = ctx.load()?;
-    let files = expand(inputs)?;
-    let (forms, problems) = read_all(&l, &files);
-    print(&problems);
-    let errors = problems.iter().filter(|p| p.error).count();
-    if errors > 0 {
+    let c = check_inputs(ctx, inputs)?;
+    if c.errors > 0 {
         return Err(failed!(
-            "评分表有 {errors} 个错误，未生成任何结果；请改正后重新运行"
+            "评分表有 {} 个错误，未生成任何结果；请改正后重新运行",
+            c.errors
         ));
     }
+    let (l, forms) = (c.loaded, c.forms);
     let units = score_forms(&l, &forms)?;
     let engine = ctx.engine(&l)?;
     let inputs = forms
