@@ -39,6 +39,16 @@ pub fn lock(dir: &Path) -> Result<Lock> {
     }
 }
 
+/// Whether `rel` is a relative path that stays inside its folder (no `..`,
+/// no root, no drive).
+pub fn inside(rel: &str) -> bool {
+    let p = Path::new(rel);
+    !rel.is_empty()
+        && !p.is_absolute()
+        && p.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
 /// SHA-256 of `bytes` as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
@@ -74,11 +84,7 @@ impl Staging {
     /// Writes `bytes` to a temporary file for `rel` (a path inside the folder).
     pub fn add(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
         let rel_path = Path::new(rel);
-        if rel_path.is_absolute()
-            || rel_path
-                .components()
-                .any(|c| !matches!(c, std::path::Component::Normal(_)))
-        {
+        if !inside(rel) {
             return Err(failed!("内部错误：输出路径 {rel} 不在输出目录内"));
         }
         let path = self.dir.join(rel_path);
@@ -93,9 +99,13 @@ impl Staging {
         let parent = parent.as_path();
         std::fs::create_dir_all(parent)
             .map_err(|e| failed!("{}: 无法创建目录：{e}", parent.display()))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".kaohe-")
-            .suffix(".tmp")
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(".kaohe-").suffix(".tmp");
+        // An output is an ordinary file (0666 less the umask), not the 0600
+        // tempfile gives a temporary one: the archive is read by others.
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+        let mut tmp = builder
             .tempfile_in(parent)
             .map_err(|e| failed!("{}: 无法写入临时文件：{e}", parent.display()))?;
         tmp.write_all(bytes)
@@ -232,11 +242,16 @@ pub struct Report {
     pub missing: Vec<String>,
     pub changed: Vec<String>,
     pub extra: Vec<String>,
+    /// Manifest entries whose path leaves the folder (`../x`, `/etc/x`).
+    pub outside: Vec<String>,
 }
 
 impl Report {
     pub fn is_clean(&self) -> bool {
-        self.missing.is_empty() && self.changed.is_empty() && self.extra.is_empty()
+        self.missing.is_empty()
+            && self.changed.is_empty()
+            && self.extra.is_empty()
+            && self.outside.is_empty()
     }
 }
 
@@ -266,6 +281,10 @@ pub fn verify(dir: &Path) -> Result<(Manifest, Report)> {
         .map_err(|e| failed!("{}: 不是有效的 kaohe 清单：{e}", path.display()))?;
     let mut report = Report::default();
     for f in &m.files {
+        if !inside(&f.path) {
+            report.outside.push(f.path.clone());
+            continue;
+        }
         let p = dir.join(&f.path);
         match std::fs::read(&p) {
             Err(_) => report.missing.push(f.path.clone()),

@@ -151,7 +151,7 @@ pub struct Unit {
 }
 
 /// Limits on what a returned workbook may be; a campaign may raise them.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Largest workbook file accepted, in bytes.
@@ -162,6 +162,8 @@ pub struct Limits {
     pub max_rows: u32,
     /// Longest text accepted in one cell, in characters.
     pub max_text_chars: usize,
+    /// Most memory reading one workbook may take, in bytes.
+    pub max_memory_bytes: u64,
 }
 
 impl Default for Limits {
@@ -171,6 +173,7 @@ impl Default for Limits {
             max_unpacked_bytes: 100 << 20,
             max_rows: 2000,
             max_text_chars: 2000,
+            max_memory_bytes: 2 << 30,
         }
     }
 }
@@ -272,7 +275,11 @@ fn check(c: &Campaign, rubrics: &[Rubric], file: &str) -> Result<()> {
         return Err(bad("units", "没有被考核单位".into()));
     }
     for (i, u) in c.units.iter().enumerate() {
-        let what = format!("第{}个被考核单位（{}）", i + 1, u.name);
+        let what = format!(
+            "第{}个被考核单位（{}）",
+            i + 1,
+            crate::error::printable(&u.name)
+        );
         if u.name.trim().is_empty() || u.name.chars().count() > 100 {
             return Err(bad(&what, "单位名称为空或超过 100 个字".into()));
         }
@@ -281,6 +288,20 @@ fn check(c: &Campaign, rubrics: &[Rubric], file: &str) -> Result<()> {
         }
         if c.units[..i].iter().any(|o| o.name == u.name) {
             return Err(bad(&what, "单位名称重复".into()));
+        }
+        // Each unit's files are named after it: two names that give the same
+        // file name (also on a file system that ignores case) would share one.
+        let file = crate::workbook::safe_file_name(&u.name);
+        if let Some(o) = c.units[..i].iter().find(|o| {
+            crate::workbook::safe_file_name(&o.name).to_lowercase() == file.to_lowercase()
+        }) {
+            return Err(bad(
+                &what,
+                format!(
+                    "与“{}”生成的文件名相同（{file}），请改用能区分的名称",
+                    o.name
+                ),
+            ));
         }
         if !rubrics.iter().any(|r| r.id == u.rubric) {
             let ids: Vec<_> = rubrics.iter().map(|r| r.id.as_str()).collect();

@@ -35,6 +35,25 @@ macro_rules! failed {
     ($($t:tt)*) => { $crate::error::Error::Failed(format!($($t)*)) };
 }
 
+/// `s` with each control character (ESC, BEL, CR, newline…) written as
+/// `\u{1b}`, so that text from a file or a campaign cannot drive the
+/// terminal a message is printed on.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return s.into();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// The 1-based line of byte offset `pos` in `src`.
 pub fn line_of(src: &str, pos: usize) -> usize {
     src.as_bytes()[..pos.min(src.len())]

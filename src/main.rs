@@ -65,6 +65,9 @@ enum Command {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+    /// 在受内存和时间限制的子进程中试读一份评分表（kaohe 内部使用）
+    #[command(name = "__ingest", hide = true)]
+    Ingest { limits: String, file: PathBuf },
     /// 考核细则
     Rubric {
         #[command(subcommand)]
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         Command::Check { files } => cmd::check::run(&ctx, &files),
         Command::Score { inputs } => cmd::score::run(&ctx, &inputs),
         Command::Verify { dir } => cmd::verify::run(&dir),
+        Command::Ingest { limits, file } => cmd::check::ingest_child(&limits, &file),
         Command::Rubric {
             action: RubricCmd::Show { file, json },
         } => cmd::rubric::show(&file, json),

@@ -1,7 +1,7 @@
 //! `kaohe check FILE...`: validation only; every problem, each with its cell.
 
 use super::Ctx;
-use crate::campaign::Loaded;
+use crate::campaign::{Limits, Loaded};
 use crate::error::Result;
 use crate::failed;
 use crate::workbook::ingest::{self, Filled, Problem};
@@ -53,7 +53,23 @@ fn is_workbook(p: &Path) -> bool {
 pub fn read_all(l: &Loaded, files: &[PathBuf]) -> (Vec<Filled>, Vec<Problem>) {
     let results: Vec<(Option<Filled>, Vec<Problem>)> = files
         .par_iter()
-        .map(|f| crate::timing::time(crate::timing::Stage::Ingest, || ingest::read(f, l)))
+        .map(|f| {
+            crate::timing::time(crate::timing::Stage::Ingest, || {
+                match survives(f, &l.campaign.limits) {
+                    Ok(()) => ingest::read(f, l),
+                    Err(message) => (
+                        None,
+                        vec![Problem {
+                            file: f.display().to_string(),
+                            sheet: None,
+                            cell: None,
+                            message,
+                            error: true,
+                        }],
+                    ),
+                }
+            })
+        })
         .collect();
     let mut forms = Vec::new();
     let mut problems = Vec::new();
@@ -77,6 +93,73 @@ pub fn read_all(l: &Loaded, files: &[PathBuf]) -> (Vec<Filled>, Vec<Problem>) {
         }
     }
     (forms, problems)
+}
+
+/// calamine reads .xls and .ods whole, sized by what the file declares (a
+/// few kilobytes can ask for a terabyte), and a failed allocation aborts the
+/// process instead of returning an error. So every form is first read by a
+/// child kaohe (`kaohe __ingest`) under a memory and CPU limit; only a form
+/// that child survives is read here.
+fn survives(file: &Path, limits: &Limits) -> std::result::Result<(), String> {
+    // A file over the size limit is refused by its size, without reading.
+    if std::fs::metadata(file).is_ok_and(|m| m.len() > limits.max_file_bytes) {
+        return Ok(());
+    }
+    let mut head = [0u8; 64];
+    let n = std::fs::File::open(file)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    if !ingest::needs_isolation(&head[..n]) {
+        return Ok(());
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return Ok(());
+    };
+    let status = std::process::Command::new(exe)
+        .arg("__ingest")
+        .arg(serde_json::to_string(limits).expect("limits serialise"))
+        .arg(file)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => Ok(()),
+        Ok(_) => Err(format!(
+            "读取时超出内存（{} MB）或时间上限，拒绝读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交（上限可在考核方案 [limits] max_memory_bytes 中调整）",
+            limits.max_memory_bytes >> 20
+        )),
+        // No child could be started: read here as before.
+        Err(_) => Ok(()),
+    }
+}
+
+/// `kaohe __ingest LIMITS FILE`: reads one workbook's sheets under a memory
+/// and CPU limit, for [`survives`]; exits 0 when the reading came to an end.
+pub fn ingest_child(limits: &str, file: &Path) -> Result<()> {
+    let limits: Limits = serde_json::from_str(limits).map_err(|e| failed!("{e}"))?;
+    #[cfg(unix)]
+    // SAFETY: setrlimit only reads the struct passed to it.
+    unsafe {
+        let mem = limits.max_memory_bytes as libc::rlim_t;
+        libc::setrlimit(
+            libc::RLIMIT_AS,
+            &libc::rlimit {
+                rlim_cur: mem,
+                rlim_max: mem,
+            },
+        );
+        libc::setrlimit(
+            libc::RLIMIT_CPU,
+            &libc::rlimit {
+                rlim_cur: 60,
+                rlim_max: 60,
+            },
+        );
+    }
+    let bytes = std::fs::read(file).map_err(|e| failed!("{}: {e}", file.display()))?;
+    ingest::probe(&bytes, &limits);
+    Ok(())
 }
 
 pub fn print(problems: &[Problem]) {

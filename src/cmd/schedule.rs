@@ -47,6 +47,7 @@ pub fn xlsx(l: &Loaded) -> Result<Vec<u8>> {
     let x = |e: XlsxError| failed!("写入 schedule.xlsx 失败：{e}");
     let c = &l.campaign;
     let mut wb = Workbook::new();
+    wb.set_properties(&crate::workbook::properties(&c.notice.date).map_err(x)?);
     let ws = wb.add_worksheet();
     ws.set_name("考核时间安排").map_err(x)?;
     let cell = Format::new()

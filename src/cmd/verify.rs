@@ -16,6 +16,9 @@ pub fn run(dir: &Path) -> Result<()> {
     for p in &report.extra {
         println!("多出：{p}");
     }
+    for p in &report.outside {
+        println!("不在目录内：{p}");
+    }
     if report.is_clean() {
         println!(
             "{}: {} 个文件与清单一致（考核 {}，kaohe {}）",
@@ -26,8 +29,13 @@ pub fn run(dir: &Path) -> Result<()> {
         );
         Ok(())
     } else {
+        let outside = if report.outside.is_empty() {
+            String::new()
+        } else {
+            format!("，{} 个不在目录内", report.outside.len())
+        };
         Err(failed!(
-            "{}: 与清单不一致：缺失 {} 个，改动 {} 个，多出 {} 个",
+            "{}: 与清单不一致：缺失 {} 个，改动 {} 个，多出 {} 个{outside}",
             dir.display(),
             report.missing.len(),
             report.changed.len(),

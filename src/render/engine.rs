@@ -193,11 +193,22 @@ impl Engine {
     /// "templates/lib/tables.typ:120: " for a diagnostic in a template, or
     /// "" when it has no place there.
     fn place(&self, d: &SourceDiagnostic) -> String {
-        let Some(id) = d.span.id() else { return String::new() };
-        let Some(source) = self.sources.get(&id) else { return String::new() };
-        let world = DocWorld { engine: self, main: id, data: Bytes::new(Vec::new()) };
+        let Some(id) = d.span.id() else {
+            return String::new();
+        };
+        let Some(source) = self.sources.get(&id) else {
+            return String::new();
+        };
+        let world = DocWorld {
+            engine: self,
+            main: id,
+            data: Bytes::new(Vec::new()),
+        };
         use typst::WorldExt;
-        match world.range(d.span).and_then(|r| source.lines().byte_to_line(r.start)) {
+        match world
+            .range(d.span)
+            .and_then(|r| source.lines().byte_to_line(r.start))
+        {
             Some(line) => format!(
                 "{}:{}: ",
                 id.get().vpath().get_with_slash().trim_start_matches('/'),

@@ -4,9 +4,10 @@
 
 use super::*;
 use crate::campaign::{Limits, Loaded};
+use crate::error::printable;
 use crate::points::Pts;
 use crate::rubric::{Deduction, ItemKind, Rubric};
-use calamine::{Data, Range, Reader};
+use calamine::{Data, DataRef, Range, Reader, Sheets};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Cursor;
@@ -26,10 +27,13 @@ pub struct Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = if self.error { "错误" } else { "警告" };
+        // File names, sheet names and cell text come from the file: shown
+        // without the control characters that would drive a terminal.
+        let (file, message) = (printable(&self.file), printable(&self.message));
         match (&self.sheet, &self.cell) {
-            (Some(s), Some(c)) => write!(f, "{}: {s}!{c}: {kind}：{}", self.file, self.message),
-            (Some(s), None) => write!(f, "{}: {s}: {kind}：{}", self.file, self.message),
-            _ => write!(f, "{}: {kind}：{}", self.file, self.message),
+            (Some(s), Some(c)) => write!(f, "{file}: {}!{c}: {kind}：{message}", printable(s)),
+            (Some(s), None) => write!(f, "{file}: {}: {kind}：{message}", printable(s)),
+            _ => write!(f, "{file}: {kind}：{message}"),
         }
     }
 }
@@ -163,7 +167,7 @@ fn sniff(bytes: &[u8]) -> Result<(), String> {
             .flat_map(|u| u.to_le_bytes())
             .collect();
         if bytes.windows(needle.len()).any(|w| w == needle.as_slice()) {
-            return Err("文件设置了打开密码，无法读取；请取消密码后重新保存提交".into());
+            return Err(PASSWORD.into());
         }
         return Ok(());
     }
@@ -255,18 +259,132 @@ pub fn read_bytes(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<
     }
 }
 
-fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
-    let mut wb = match calamine::open_workbook_auto_from_rs(Cursor::new(bytes)) {
-        Ok(wb) => wb,
-        Err(e) => {
-            return (
-                None,
-                vec![whole(
-                    file,
-                    format!("文件已损坏或格式不受支持，无法打开（{e}）"),
-                )],
-            );
+/// Opens the workbook as what its first bytes say it is. calamine's
+/// auto-detection tries every format and keeps none of their errors, so a
+/// password-protected .xls would only be "Cannot detect file format".
+fn open(bytes: &[u8]) -> Result<Sheets<Cursor<&[u8]>>, String> {
+    let damaged = |e: &dyn fmt::Display| format!("文件已损坏或格式不受支持，无法打开（{e}）");
+    if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
+        return match calamine::Xls::new(Cursor::new(bytes)) {
+            Ok(x) => Ok(Sheets::Xls(x)),
+            Err(calamine::XlsError::Password) => Err(PASSWORD.into()),
+            Err(e) => Err(damaged(&e)),
+        };
+    }
+    calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| damaged(&e))
+}
+
+/// Reads one sheet, and the cells that hold a formula without a stored
+/// result. For .xlsx the cells are streamed and counted first, so that a
+/// sheet whose used area no scoring form has (a single cell at XFD1048576
+/// spans 17 billion cells) is refused before anything is allocated for it.
+fn sheet_range(
+    wb: &mut Sheets<Cursor<&[u8]>>,
+    name: &str,
+    limits: &Limits,
+) -> Result<SheetCells, SheetError> {
+    let Sheets::Xlsx(x) = wb else {
+        return wb
+            .worksheet_range(name)
+            .map(|range| SheetCells {
+                range,
+                no_value: Vec::new(),
+            })
+            .map_err(|_| SheetError::Unreadable);
+    };
+    let mut reader = x
+        .worksheet_cells_reader(name)
+        .map_err(|_| SheetError::Unreadable)?;
+    let max_cells = u64::from(limits.max_rows) * MAX_COLUMNS;
+    let (mut cells, mut no_value) = (Vec::new(), Vec::new());
+    let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0, u32::MAX, 0);
+    while let Some(c) = reader
+        .next_cell_with_formula()
+        .map_err(|_| SheetError::Unreadable)?
+    {
+        let formula = c.formula.as_deref().is_some_and(|f| !f.is_empty());
+        if matches!(c.value, DataRef::Empty) && !formula {
+            continue;
         }
+        let (r, k) = c.pos;
+        (r0, r1, c0, c1) = (r0.min(r), r1.max(r), c0.min(k), c1.max(k));
+        if matches!(c.value, DataRef::Empty) {
+            no_value.push(c.pos);
+        } else if (cells.len() as u64) < max_cells {
+            cells.push(calamine::Cell::new(c.pos, Data::from(c.value)));
+        } else {
+            return Err(SheetError::TooBig(format!(
+                "工作表的内容超过 {max_cells} 个单元格，不是正常的评分表"
+            )));
+        }
+    }
+    if r0 <= r1 {
+        let (rows, cols) = (u64::from(r1 - r0) + 1, u64::from(c1 - c0) + 1);
+        if rows > u64::from(limits.max_rows) {
+            return Err(SheetError::TooBig(format!(
+                "工作表有 {rows} 行，超过上限 {} 行，不是正常的评分表",
+                limits.max_rows
+            )));
+        }
+        if cols > MAX_COLUMNS {
+            return Err(SheetError::TooBig(format!(
+                "工作表有 {cols} 列，超过上限 {MAX_COLUMNS} 列，不是正常的评分表"
+            )));
+        }
+    }
+    Ok(SheetCells {
+        range: Range::from_sparse(cells),
+        no_value,
+    })
+}
+
+/// A sheet's cells, and the cells holding a formula without a stored result.
+struct SheetCells {
+    range: Range<Data>,
+    no_value: Vec<(u32, u32)>,
+}
+
+enum SheetError {
+    Unreadable,
+    TooBig(String),
+}
+
+/// More columns than any scoring form has.
+const MAX_COLUMNS: u64 = 256;
+
+const PASSWORD: &str = "文件设置了打开密码，无法读取；请取消密码后重新保存提交";
+
+/// Whether calamine reads this kind of file whole, sized by what the file
+/// declares (.xls and .ods): such files are first read by a child process
+/// under a memory limit (see `cmd::check`). Kaohe's own .xlsx forms are
+/// streamed and checked here, and need no child.
+pub fn needs_isolation(head: &[u8]) -> bool {
+    head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0])
+        || (head.starts_with(b"PK\x03\x04") && head.get(30..38) == Some(b"mimetype"))
+}
+
+/// Opens a workbook and reads every sheet, as `read` would, and nothing
+/// else: what the child process does to see whether reading survives.
+/// A panic is not a resource limit: it is caught here, and the parent's own
+/// reading reports the file as damaged.
+pub fn probe(bytes: &[u8], limits: &Limits) {
+    if sniff(bytes).is_err() {
+        return;
+    }
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        if let Ok(mut wb) = open(bytes) {
+            for name in wb.sheet_names() {
+                let _ = sheet_range(&mut wb, &name, limits);
+            }
+        }
+    }));
+}
+
+fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
+    let limits = &l.campaign.limits;
+    let mut wb = match open(bytes) {
+        Ok(wb) => wb,
+        Err(m) => return (None, vec![whole(file, m)]),
     };
     let names = wb.sheet_names();
     let mut problems = Vec::new();
@@ -274,7 +392,7 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
     let mut meta: BTreeMap<String, String> = BTreeMap::new();
     let mut meta_unit_row = 0u32;
     if names.iter().any(|n| n == META_SHEET)
-        && let Ok(range) = wb.worksheet_range(META_SHEET)
+        && let Ok(SheetCells { range, .. }) = sheet_range(&mut wb, META_SHEET, limits)
     {
         let r0 = range.start().map(|(r, _)| r).unwrap_or(0);
         for (i, row) in range.rows().take(50).enumerate() {
@@ -287,7 +405,7 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
         }
     }
     // The scoring sheet: by name, else the first sheet with the headings.
-    let mut found: Option<(String, Range<Data>, u32, [u32; 3])> = None;
+    let mut found: Option<(String, SheetCells, u32, [u32; 3])> = None;
     let mut order: Vec<&String> = names.iter().filter(|n| *n == SCORING_SHEET).collect();
     order.extend(
         names
@@ -295,15 +413,30 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
             .filter(|n| *n != SCORING_SHEET && *n != META_SHEET),
     );
     for name in order {
-        let Ok(range) = wb.worksheet_range(name) else {
-            continue;
+        let cells = match sheet_range(&mut wb, name, limits) {
+            Ok(cells) => cells,
+            Err(SheetError::Unreadable) => continue,
+            Err(SheetError::TooBig(message)) => {
+                return (
+                    None,
+                    vec![Problem {
+                        file: file.into(),
+                        sheet: Some(name.clone()),
+                        cell: None,
+                        message,
+                        error: true,
+                    }],
+                );
+            }
         };
-        if let Some((hr, cols)) = find_header(&range) {
-            found = Some((name.clone(), range, hr, cols));
+        if let Some((hr, cols)) = find_header(&cells.range) {
+            found = Some((name.clone(), cells, hr, cols));
             break;
         }
     }
-    let Some((sheet, range, header_row, [c_code, c_deduct, c_reason])) = found else {
+    let Some((sheet, SheetCells { range, no_value }, header_row, [c_code, c_deduct, c_reason])) =
+        found
+    else {
         let msg = if names.iter().any(|n| n == SCORING_SHEET) {
             format!(
                 "“{SCORING_SHEET}”工作表中找不到“{H_CODE}”“{H_DEDUCT}”“{H_REASON}”表头行，表格结构被改动"
@@ -325,7 +458,6 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
             error: false,
         });
     }
-    let limits = &l.campaign.limits;
     if range.height() > limits.max_rows as usize {
         return (
             None,
@@ -484,6 +616,15 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
         }
         let (dr, dc) = (r, c0 + c_deduct);
         let cell = get(c_deduct);
+        if matches!(cell, Data::Empty) && no_value.contains(&(dr, dc)) {
+            cx.at(
+                dr,
+                dc,
+                true,
+                "这里是公式，但文件中没有保存它的计算结果，无法判断扣分；请在 Excel 或 WPS 中打开并保存后再提交，或直接填写数字".into(),
+            );
+            continue;
+        }
         let entry = match item.kind {
             ItemKind::Veto => read_veto(&mut cx, dr, dc, cell, &reason, c0 + c_reason),
             ItemKind::Bonus => read_bonus(
@@ -571,6 +712,16 @@ fn number(cx: &mut Ctx, r: u32, c: u32, cell: &Data) -> Option<Option<Pts>> {
     let bad = |what: &str| format!("应填数字，这里是{what}");
     let v = match cell {
         Data::Empty => return Some(None),
+        // 10 000 points and more is never a deduction; Pts::from_f64 would
+        // also call 1e300 "more than two decimals".
+        Data::Int(i) if i.unsigned_abs() >= 10_000 => {
+            cx.at(r, c, true, "数字过大".into());
+            return None;
+        }
+        Data::Float(f) if !f.is_finite() || f.abs() >= 10_000.0 => {
+            cx.at(r, c, true, "数字过大".into());
+            return None;
+        }
         Data::Int(i) => Pts::from_f64(*i as f64),
         Data::Float(f) => Pts::from_f64(*f),
         Data::String(s) if s.trim().is_empty() => return Some(None),

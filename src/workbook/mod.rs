@@ -24,8 +24,11 @@ pub const META_FORMAT: &str = "format";
 pub const FORMAT_VERSION: &str = "kaohe-form-1";
 
 /// A file name made from a unit's name: no path separators, no `..`, no
-/// control characters, at most 80 characters; the unit's name stays readable.
+/// control characters, at most 80 characters and 240 bytes (file systems
+/// allow 255 bytes, and 80 characters of 𠀀 are 320); the unit's name stays
+/// readable.
 pub fn safe_file_name(name: &str) -> String {
+    let mut bytes = 0;
     let mut s: String = name
         .chars()
         .map(|c| match c {
@@ -34,11 +37,28 @@ pub fn safe_file_name(name: &str) -> String {
             c => c,
         })
         .take(80)
+        .take_while(|c| {
+            bytes += c.len_utf8();
+            bytes <= 240
+        })
         .collect();
     s = s
         .trim_matches(|c: char| c == '.' || c.is_whitespace())
         .to_string();
     if s.is_empty() { "_".to_string() } else { s }
+}
+
+/// Workbook properties dated `date` (a campaign date): rust_xlsxwriter
+/// stamps the current time otherwise, and the same inputs must give the
+/// same bytes.
+pub fn properties(
+    date: &str,
+) -> Result<rust_xlsxwriter::DocProperties, rust_xlsxwriter::XlsxError> {
+    use chrono::Datelike;
+    let d = crate::campaign::Campaign::date(date);
+    let created =
+        rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)?;
+    Ok(rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created))
 }
 
 #[cfg(test)]

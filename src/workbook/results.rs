@@ -16,6 +16,7 @@ fn write(l: &Loaded, units: &[UnitScore]) -> Result<Vec<u8>> {
     let x = |e: XlsxError| failed!("写入 results.xlsx 失败：{e}");
     let c = &l.campaign;
     let mut wb = Workbook::new();
+    wb.set_properties(&crate::workbook::properties(&c.circular.date).map_err(x)?);
     let cell = Format::new()
         .set_font_name("仿宋")
         .set_font_size(11)
