@@ -49,6 +49,25 @@ pub fn time<T>(stage: Stage, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// Per document, when timings are on: path, pages, layout, export.
+static DOCUMENTS: std::sync::Mutex<Vec<(String, usize, std::time::Duration, std::time::Duration)>> =
+    std::sync::Mutex::new(Vec::new());
+
+/// Records one typeset document (only with `--timings`).
+pub fn document(
+    path: &str,
+    pages: usize,
+    layout: std::time::Duration,
+    export: std::time::Duration,
+) {
+    if enabled() {
+        DOCUMENTS
+            .lock()
+            .expect("timings lock")
+            .push((path.to_string(), pages, layout, export));
+    }
+}
+
 /// One line per stage that ran: total milliseconds, count, average.
 pub fn report() -> String {
     let mut out = String::from("各阶段用时（--timings 时文档逐个排版）：\n");
@@ -62,6 +81,18 @@ pub fn report() -> String {
             "  {name:<22} {ms:>9.1} ms  {n:>6} 次  平均 {:>7.2} ms\n",
             ms / n as f64
         ));
+    }
+    let mut docs = DOCUMENTS.lock().expect("timings lock").clone();
+    docs.sort_by_key(|d| std::cmp::Reverse(d.2 + d.3));
+    if !docs.is_empty() {
+        out.push_str("最慢的文档（排版 + 导出）：\n");
+        for (path, pages, l, e) in docs.iter().take(5) {
+            out.push_str(&format!(
+                "  {:>7.1} + {:>6.1} ms  {pages:>3} 页  {path}\n",
+                l.as_secs_f64() * 1e3,
+                e.as_secs_f64() * 1e3
+            ));
+        }
     }
     out
 }

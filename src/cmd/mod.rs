@@ -114,12 +114,15 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
     while jobs.peek().is_some() {
         let batch: Vec<Job> = jobs.by_ref().take(BATCH).collect();
         let one = |job: Job| -> Result<(String, Vec<u8>)> {
+            let start = Instant::now();
             let doc = timing::time(Stage::Layout, || {
                 engine.layout(job.template, &job.data, &job.path)
             })?;
+            let laid = start.elapsed();
             let bytes = timing::time(Stage::Pdf, || {
                 render::pdf(&doc, &job.ident, job.date, job.pdfa || ctx.pdfa, &job.path)
             })?;
+            timing::document(&job.path, doc.pages().len(), laid, start.elapsed() - laid);
             bar.inc(1);
             Ok((job.path, bytes))
         };

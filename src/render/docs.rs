@@ -226,7 +226,7 @@ pub fn filled_sheet(l: &Loaded, u: &crate::score::UnitScore) -> Value {
         "attachments": [{
             "label": "",
             "title": format!("{}评分表", c.name),
-            "subtitle": format!("被考核单位：{}　　考核细则：{}", u.unit, r.title),
+            "subtitle": [format!("被考核单位：{}", u.unit), format!("考核细则：{}", r.title)],
             "landscape": true,
             "type": "rubric",
             "rubric": table,
