@@ -1,7 +1,6 @@
 //! `kaohe blank`: one blank workbook per unit, and the blank rubric tables.
 
-use super::{Ctx, Job, render_all, write_outputs};
-use crate::archive::Staging;
+use super::{Ctx, Files, Job, publish, write_outputs};
 use crate::campaign::Loaded;
 use crate::error::Result;
 use crate::render::{Template, docs};
@@ -29,10 +28,9 @@ pub fn table_jobs(l: &Loaded) -> Vec<Job> {
         .collect()
 }
 
-/// Writes `blank/<单位名>.xlsx` for every unit into `staging`.
-pub fn stage_workbooks(l: &Loaded, staging: &mut Staging) -> Result<()> {
-    let books: Vec<Result<(String, Vec<u8>)>> = l
-        .campaign
+/// `blank/<单位名>.xlsx` for every unit.
+pub fn workbooks(l: &Loaded) -> Result<Files> {
+    l.campaign
         .units
         .par_iter()
         .map(|u| {
@@ -41,20 +39,14 @@ pub fn stage_workbooks(l: &Loaded, staging: &mut Staging) -> Result<()> {
                 blank::workbook(l, u)?,
             ))
         })
-        .collect();
-    for b in books {
-        let (path, bytes) = b?;
-        staging.add(&path, &bytes)?;
-    }
-    Ok(())
+        .collect()
 }
 
 pub fn run(ctx: &Ctx) -> Result<()> {
     let l = ctx.load()?;
     let engine = ctx.engine(&l)?;
     write_outputs(ctx, &l, None, |s| {
-        stage_workbooks(&l, s)?;
-        render_all(ctx, &engine, table_jobs(&l), s)
+        publish(ctx, &engine, table_jobs(&l), || workbooks(&l), s)
     })?;
     Ok(())
 }

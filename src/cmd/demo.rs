@@ -2,7 +2,7 @@
 //! with sample filled forms made up deterministically. With `--units N`, a
 //! synthetic campaign of N units for measuring scale.
 
-use super::{Ctx, blank, notice, render_all, schedule, score, write_outputs};
+use super::{Ctx, Files, blank, notice, publish, schedule, score, write_outputs};
 use crate::archive::InputEntry;
 use crate::campaign::{Campaign, Loaded, Unit};
 use crate::error::Result;
@@ -209,17 +209,20 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
             sha256: crate::archive::sha256_hex(b),
         })
         .collect();
+    // The longest documents first, so that no core waits for one at the end.
+    let mut jobs = vec![notice::job(&l)?];
+    jobs.extend(blank::table_jobs(&l));
+    jobs.extend(score::result_jobs(&l, &scores)?);
+    jobs.push(schedule::job(&l));
+    let files = || -> Result<Files> {
+        let mut files = blank::workbooks(&l)?;
+        files.extend(schedule::files(&l)?);
+        files.extend(books.iter().cloned());
+        files.extend(score::result_files(&l, &forms, &scores)?);
+        Ok(files)
+    };
     write_outputs(ctx, &l, Some(inputs), |s| {
-        blank::stage_workbooks(&l, s)?;
-        schedule::stage(&l, s)?;
-        for (path, bytes) in &books {
-            s.add(path, bytes)?;
-        }
-        let mut jobs = blank::table_jobs(&l);
-        jobs.push(notice::job(&l)?);
-        jobs.push(schedule::job(&l));
-        render_all(ctx, &engine, jobs, s)?;
-        score::stage_results(&l, &engine, &forms, &scores, s, ctx)
+        publish(ctx, &engine, jobs, files, s)
     })?;
     Ok(())
 }

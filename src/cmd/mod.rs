@@ -15,7 +15,6 @@ use crate::error::Result;
 use crate::render::{self, Engine, Template};
 use crate::timing::{self, Stage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -126,12 +125,38 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
             bar.inc(1);
             Ok((job.path, bytes))
         };
-        // With --timings, one document at a time: parallel work steals
-        // across documents and would blur what each stage costs.
+        // With --timings, one document at a time, so that each stage's time
+        // is its own. Otherwise one worker thread per core takes the next
+        // document from the list. Not rayon's par_iter: Typst and its PDF
+        // writer use rayon inside, and a rayon thread waiting there steals
+        // the next *document*, nesting whole documents on one stack, so a
+        // long one (the notice) finished last and one core sat idle.
         let pdfs: Vec<Result<(String, Vec<u8>)>> = if timing::enabled() {
             batch.into_iter().map(one).collect()
         } else {
-            batch.into_par_iter().map(one).collect()
+            let n = batch.len();
+            let queue = std::sync::Mutex::new(batch.into_iter().enumerate());
+            let done = std::sync::Mutex::new((0..n).map(|_| None).collect::<Vec<_>>());
+            let workers = std::thread::available_parallelism()
+                .map_or(2, |p| p.get())
+                .min(n);
+            std::thread::scope(|scope| {
+                for _ in 0..workers {
+                    scope.spawn(|| {
+                        loop {
+                            let next = queue.lock().expect("job queue").next();
+                            let Some((i, job)) = next else { break };
+                            let r = one(job);
+                            done.lock().expect("results")[i] = Some(r);
+                        }
+                    });
+                }
+            });
+            done.into_inner()
+                .expect("results")
+                .into_iter()
+                .map(|r| r.expect("every job ran"))
+                .collect()
         };
         for r in pdfs {
             let (path, bytes) = r?;
@@ -141,6 +166,28 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
         typst::comemo::evict(2);
     }
     bar.finish_and_clear();
+    Ok(())
+}
+
+/// Files whose bytes are made without Typst (workbooks, JSON, calendar),
+/// by path inside the output folder.
+pub type Files = Vec<(String, Vec<u8>)>;
+
+/// Makes the files and typesets the documents at the same time (the files
+/// are cheap and fill the gaps while long documents are laid out), and
+/// stages both.
+pub fn publish(
+    ctx: &Ctx,
+    engine: &Engine,
+    jobs: Vec<Job>,
+    files: impl FnOnce() -> Result<Files> + Send,
+    staging: &mut Staging,
+) -> Result<()> {
+    let (rendered, files) = rayon::join(|| render_all(ctx, engine, jobs, staging), files);
+    rendered?;
+    for (path, bytes) in files? {
+        staging.add(&path, &bytes)?;
+    }
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! `kaohe notice`: the notice with its attachments, as one PDF.
 
-use super::{Ctx, Job, render_all, write_outputs};
+use super::{Ctx, Job, publish, write_outputs};
 use crate::campaign::Loaded;
 use crate::error::Result;
 use crate::render::{Engine, Template, docs};
@@ -20,6 +20,8 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let l = ctx.load()?;
     let engine: Engine = ctx.engine(&l)?;
     let jobs = vec![job(&l)?];
-    write_outputs(ctx, &l, None, |s| render_all(ctx, &engine, jobs, s))?;
+    write_outputs(ctx, &l, None, |s| {
+        publish(ctx, &engine, jobs, || Ok(Vec::new()), s)
+    })?;
     Ok(())
 }

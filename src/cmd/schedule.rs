@@ -1,7 +1,6 @@
 //! `kaohe schedule`: the schedule (附件3) as PDF, XLSX and an iCalendar file.
 
-use super::{Ctx, Job, render_all, write_outputs};
-use crate::archive::Staging;
+use super::{Ctx, Files, Job, publish, write_outputs};
 use crate::campaign::{Campaign, Loaded, cn_month_day, parse_slot};
 use crate::error::Result;
 use crate::failed;
@@ -179,9 +178,12 @@ pub fn ics(l: &Loaded) -> String {
     out
 }
 
-pub fn stage(l: &Loaded, staging: &mut Staging) -> Result<()> {
-    staging.add("schedule.xlsx", &xlsx(l)?)?;
-    staging.add("schedule.ics", ics(l).as_bytes())
+/// schedule.xlsx and schedule.ics.
+pub fn files(l: &Loaded) -> Result<Files> {
+    Ok(vec![
+        ("schedule.xlsx".into(), xlsx(l)?),
+        ("schedule.ics".into(), ics(l).into_bytes()),
+    ])
 }
 
 pub fn run(ctx: &Ctx) -> Result<()> {
@@ -189,8 +191,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     check(&l)?;
     let engine = ctx.engine(&l)?;
     write_outputs(ctx, &l, None, |s| {
-        stage(&l, s)?;
-        render_all(ctx, &engine, vec![job(&l)], s)
+        publish(ctx, &engine, vec![job(&l)], || files(&l), s)
     })?;
     Ok(())
 }

@@ -2,12 +2,12 @@
 //! A run with any error writes nothing.
 
 use super::check::check_inputs;
-use super::{Ctx, Job, render_all, write_outputs};
-use crate::archive::{InputEntry, Staging};
+use super::{Ctx, Files, Job, publish, write_outputs};
+use crate::archive::InputEntry;
 use crate::campaign::Loaded;
 use crate::error::Result;
 use crate::failed;
-use crate::render::{Engine, Template, docs};
+use crate::render::{Template, docs};
 use crate::score::{self, UnitScore};
 use crate::workbook::ingest::Filled;
 use crate::workbook::{blank, results, safe_file_name};
@@ -40,19 +40,14 @@ pub fn score_forms(l: &Loaded, forms: &[Filled]) -> Result<Vec<UnitScore>> {
     }))
 }
 
-/// Stages every result document: results.json/.xlsx, filled sheets, circular.
-pub fn stage_results(
-    l: &Loaded,
-    engine: &Engine,
-    forms: &[Filled],
-    units: &[UnitScore],
-    s: &mut Staging,
-    ctx: &Ctx,
-) -> Result<()> {
+/// results.json, results.xlsx and the archive copy of each filled form.
+pub fn result_files(l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result<Files> {
     let json = serde_json::to_string_pretty(&score::results_json(units)).expect("json");
-    s.add("results.json", json.as_bytes())?;
-    s.add("results.xlsx", &results::workbook(l, units)?)?;
-    let books: Vec<Result<(String, Vec<u8>)>> = forms
+    let mut files = vec![
+        ("results.json".to_string(), json.into_bytes()),
+        ("results.xlsx".to_string(), results::workbook(l, units)?),
+    ];
+    let books: Result<Files> = forms
         .par_iter()
         .map(|f| {
             let unit = l.unit(&f.unit).expect("forms are matched to units");
@@ -62,34 +57,33 @@ pub fn stage_results(
             ))
         })
         .collect();
-    for b in books {
-        let (p, bytes) = b?;
-        s.add(&p, &bytes)?;
-    }
+    files.extend(books?);
+    Ok(files)
+}
+
+/// The circular (first: it is the longest) and each unit's filled sheet.
+pub fn result_jobs(l: &Loaded, units: &[UnitScore]) -> Result<Vec<Job>> {
     let date = &l.campaign.circular.date;
-    let mut jobs: Vec<Job> = units
-        .iter()
-        .map(|u| {
-            let path = format!("filled/{}.pdf", safe_file_name(&u.unit));
-            Job::new(
-                l,
-                path,
-                Template::Sheets,
-                docs::filled_sheet(l, u),
-                date,
-                true,
-            )
-        })
-        .collect();
-    jobs.push(Job::new(
+    let mut jobs = vec![Job::new(
         l,
         "circular.pdf".into(),
         Template::Document,
         docs::circular(l, units)?,
         date,
         false,
-    ));
-    render_all(ctx, engine, jobs, s)
+    )];
+    jobs.extend(units.iter().map(|u| {
+        let path = format!("filled/{}.pdf", safe_file_name(&u.unit));
+        Job::new(
+            l,
+            path,
+            Template::Sheets,
+            docs::filled_sheet(l, u),
+            date,
+            true,
+        )
+    }));
+    Ok(jobs)
 }
 
 pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
@@ -110,8 +104,9 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
             sha256: f.sha256.clone(),
         })
         .collect();
+    let jobs = result_jobs(&l, &units)?;
     write_outputs(ctx, &l, Some(inputs), |s| {
-        stage_results(&l, &engine, &forms, &units, s, ctx)
+        publish(ctx, &engine, jobs, || result_files(&l, &forms, &units), s)
     })?;
     Ok(())
 }
