@@ -7,7 +7,7 @@ use crate::failed;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use tempfile::NamedTempFile;
+use tempfile::TempPath;
 
 const LOCK_FILE: &str = ".kaohe.lock";
 
@@ -61,7 +61,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// Files written so far by a run, under temporary names until [`Staging::commit`].
 pub struct Staging {
     dir: PathBuf,
-    files: Vec<(PathBuf, NamedTempFile)>,
+    /// Closed temporary files (a campaign of 1000 units stages 4000 files:
+    /// open handles would run into the limit on open files).
+    files: Vec<(PathBuf, TempPath)>,
     /// Path inside the folder, size and SHA-256 of each staged file.
     entries: Vec<FileEntry>,
     /// Folders this run created, removed again if the run fails.
@@ -111,7 +113,7 @@ impl Staging {
         tmp.write_all(bytes)
             .and_then(|_| tmp.as_file().sync_data())
             .map_err(|e| failed!("{}: 写入失败：{e}", path.display()))?;
-        self.files.push((path, tmp));
+        self.files.push((path, tmp.into_temp_path()));
         self.entries.push(FileEntry {
             path: rel.to_string(),
             size: bytes.len() as u64,

@@ -8,7 +8,7 @@ use crate::workbook::{blank, safe_file_name};
 use rayon::prelude::*;
 
 /// The blank rubric tables, one PDF per rubric: `blank/附件1-<title>.pdf`.
-pub fn table_jobs(l: &Loaded) -> Vec<Job> {
+pub fn table_jobs(l: &Loaded) -> Vec<Job<'static>> {
     (0..l.rubrics.len())
         .map(|i| {
             let path = format!(

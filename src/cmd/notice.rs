@@ -5,7 +5,7 @@ use crate::campaign::Loaded;
 use crate::error::Result;
 use crate::render::{Engine, Template, docs};
 
-pub fn job(l: &Loaded) -> Result<Job> {
+pub fn job(l: &Loaded) -> Result<Job<'static>> {
     Ok(Job::new(
         l,
         "notice.pdf".into(),

@@ -30,7 +30,7 @@ pub fn check(l: &Loaded) -> Result<()> {
     }
 }
 
-pub fn job(l: &Loaded) -> Job {
+pub fn job(l: &Loaded) -> Job<'static> {
     Job::new(
         l,
         "schedule.pdf".into(),

@@ -62,7 +62,7 @@ pub fn result_files(l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result
 }
 
 /// The circular (first: it is the longest) and each unit's filled sheet.
-pub fn result_jobs(l: &Loaded, units: &[UnitScore]) -> Result<Vec<Job>> {
+pub fn result_jobs<'a>(l: &'a Loaded, units: &'a [UnitScore]) -> Result<Vec<Job<'a>>> {
     let date = &l.campaign.circular.date;
     let mut jobs = vec![Job::new(
         l,
@@ -74,11 +74,11 @@ pub fn result_jobs(l: &Loaded, units: &[UnitScore]) -> Result<Vec<Job>> {
     )];
     jobs.extend(units.iter().map(|u| {
         let path = format!("filled/{}.pdf", safe_file_name(&u.unit));
-        Job::new(
+        Job::lazy(
             l,
             path,
             Template::Sheets,
-            docs::filled_sheet(l, u),
+            || docs::filled_sheet(l, u),
             date,
             true,
         )
