@@ -11,6 +11,7 @@
 use calamine::{Data, Reader};
 use kaohe::archive::{self, Manifest};
 use kaohe::campaign::{self, Loaded, Unit};
+use kaohe::cmd::demo::SplitMix64 as SplitMix;
 use kaohe::points::Pts;
 use kaohe::rubric::{Deduction, ItemKind, Rubric, Rule};
 use kaohe::workbook::ingest::{self, Entry, Filled, Problem};
@@ -1810,27 +1811,6 @@ fn long_unit_names_in_bytes() {
 
 // ================================================================== 2. fuzz
 
-/// SplitMix64: a small deterministic generator.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
-        &v[self.below(v.len() as u64) as usize]
-    }
-}
-
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
     static CAUGHT: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
@@ -1913,7 +1893,7 @@ fn mutate_bytes(rng: &mut SplitMix, mut b: Vec<u8>, interesting: &[u8]) -> Vec<u
         let i = rng.below(b.len() as u64) as usize;
         match rng.below(6) {
             0 => b[i] ^= 1 << rng.below(8),
-            1 => b[i] = rng.next() as u8,
+            1 => b[i] = rng.next_u64() as u8,
             2 => b[i] = *rng.pick(interesting),
             3 => {
                 b.remove(i);

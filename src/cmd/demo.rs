@@ -25,11 +25,12 @@ const REASONS: &[&str] = &[
     "制度文件未正式印发",
 ];
 
-/// A small deterministic generator (SplitMix64): same seed, same forms.
-struct Rng(u64);
+/// A small deterministic generator (SplitMix64): same seed, same numbers,
+/// on every machine. Makes the demo's sample forms (and the tests' fuzz cases).
+pub struct SplitMix64(pub u64);
 
-impl Rng {
-    fn next(&mut self) -> u64 {
+impl SplitMix64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -37,14 +38,20 @@ impl Rng {
         z ^ (z >> 31)
     }
 
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+    /// A number below `n` (0 when `n` is 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
+    }
+
+    /// One of `v`, which must not be empty.
+    pub fn pick<'a, T>(&mut self, v: &'a [T]) -> &'a T {
+        &v[self.below(v.len() as u64) as usize]
     }
 }
 
 /// Sample entries for unit number `seed` of a rubric.
 fn sample_entries(r: &Rubric, seed: u64) -> BTreeMap<String, Entry> {
-    let mut rng = Rng(seed.wrapping_mul(7919).wrapping_add(17));
+    let mut rng = SplitMix64(seed.wrapping_mul(7919).wrapping_add(17));
     let mut out = BTreeMap::new();
     for item in &r.items {
         for rule in &item.rules {
