@@ -1582,14 +1582,7 @@ fn messages_carry_no_control_characters() {
         x.replace("KAOHE-ESC", "_x001B_]0;pwned_x0007__x001B_[2J")
     });
     let (_, problems) = read(&bytes, "esc.xlsx");
-    assert!(!problems.is_empty());
-    for p in &problems {
-        assert!(
-            !p.to_string().chars().any(char::is_control),
-            "{:?}",
-            p.to_string()
-        );
-    }
+    assert_printable(&problems);
     // The unit's name in the hidden sheet is echoed too.
     let mut g = Grid::read(&good);
     let meta = g.meta.as_mut().unwrap();
@@ -1602,14 +1595,7 @@ fn messages_carry_no_control_characters() {
         x.replace("KAOHE-ESC", "_x001B_[2J")
     });
     let (_, problems) = read(&bytes, "esc-unit.xlsx");
-    assert!(!problems.is_empty());
-    for p in &problems {
-        assert!(
-            !p.to_string().chars().any(char::is_control),
-            "{:?}",
-            p.to_string()
-        );
-    }
+    assert_printable(&problems);
 }
 
 // ------------------------------------------------------------ unit names
@@ -1810,6 +1796,16 @@ fn long_unit_names_in_bytes() {
 }
 
 // ================================================================== 2. fuzz
+
+/// At least one problem, and none that would send a control character to
+/// the terminal.
+fn assert_printable(problems: &[Problem]) {
+    assert!(!problems.is_empty());
+    for p in problems {
+        let shown = p.to_string();
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+    }
+}
 
 thread_local! {
     static COUNTING: Cell<bool> = const { Cell::new(false) };
