@@ -108,17 +108,17 @@ pub fn score_unit(r: &Rubric, f: &Filled) -> UnitScore {
         });
     }
     let subtotals = r
-        .level1_headings()
+        .scored_level1_headings()
         .into_iter()
-        .filter_map(|h| {
-            let its: Vec<&ItemScore> = r
+        .map(|h| {
+            let sum: Pts = r
                 .items
                 .iter()
                 .zip(&items)
                 .filter(|(i, _)| i.level1 == h && i.kind.is_scored())
-                .map(|(_, s)| s)
-                .collect();
-            (!its.is_empty()).then(|| (h.to_string(), its.iter().map(|s| s.score).sum()))
+                .map(|(_, s)| s.score)
+                .sum();
+            (h.to_string(), sum)
         })
         .collect();
     UnitScore {

@@ -252,19 +252,9 @@ pub fn ranking(l: &Loaded, units: &[crate::score::UnitScore]) -> Value {
         .iter()
         .filter(|r| units.iter().any(|u| u.rubric == r.id))
         .map(|r| {
-            let heads: Vec<String> = r
-                .items
-                .iter()
-                .filter(|i| i.kind.is_scored())
-                .map(|i| i.level1.clone())
-                .fold(Vec::new(), |mut v, h| {
-                    if !v.contains(&h) {
-                        v.push(h);
-                    }
-                    v
-                });
+            let heads = r.scored_level1_headings();
             let mut headers = vec!["名次".to_string(), "单位".to_string()];
-            headers.extend(heads.iter().cloned());
+            headers.extend(heads.iter().map(|h| h.to_string()));
             headers.extend(["加分".to_string(), "总分".to_string(), "等次".to_string()]);
             let rows: Vec<Value> = units
                 .iter()

@@ -149,8 +149,18 @@ impl Rubric {
 
     /// The level-1 headings in order of first appearance.
     pub fn level1_headings(&self) -> Vec<&str> {
+        self.distinct_level1(|_| true)
+    }
+
+    /// The level-1 headings of the scored items (减分项 included), in order
+    /// of first appearance: the subtotals of a score and the ranking columns.
+    pub fn scored_level1_headings(&self) -> Vec<&str> {
+        self.distinct_level1(|i| i.kind.is_scored())
+    }
+
+    fn distinct_level1(&self, keep: impl Fn(&Item) -> bool) -> Vec<&str> {
         let mut out: Vec<&str> = Vec::new();
-        for i in &self.items {
+        for i in self.items.iter().filter(|i| keep(i)) {
             if !out.contains(&i.level1.as_str()) {
                 out.push(&i.level1);
             }
