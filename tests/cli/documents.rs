@@ -7,25 +7,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use crate::support::{kaohe_in, tool};
+
 const MM: f64 = 72.0 / 25.4;
 /// The text block: 37 mm from the top, 28 mm from the left, 156 x 225 mm.
 const TOP: f64 = 37.0 * MM;
 const LEFT: f64 = 28.0 * MM;
 const WIDTH: f64 = 156.0 * MM;
 const HEIGHT: f64 = 225.0 * MM;
-
-fn tool(name: &str) -> Command {
-    let found = Command::new("sh")
-        .args(["-c", &format!("command -v {name}")])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    assert!(
-        found,
-        "{name} is needed: apt-get install poppler-utils qpdf (.ci/run does)"
-    );
-    Command::new(name)
-}
 
 /// The demo's output folder, made once for all tests of this file.
 fn demo() -> &'static Path {
@@ -685,15 +674,6 @@ fn campaign_copy(dir: &Path, edit: impl Fn(&str) -> Option<String>) -> PathBuf {
     let file = dir.join("campaign.toml");
     std::fs::write(&file, out).unwrap();
     file
-}
-
-fn kaohe_in(cwd: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("KAOHE_FONTS")
-        .output()
-        .unwrap()
 }
 
 #[test]

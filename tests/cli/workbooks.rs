@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use crate::support::{ROOT, kaohe_in as kaohe, squeeze, tool};
+
 const CAMPAIGN_ID: &str = "zhongwei-2018";
 
 // ---------------------------------------------------------------------------
@@ -37,11 +38,6 @@ fn unit<'a>(l: &'a Loaded, name: &str) -> &'a Unit {
 
 fn pts(s: &str) -> Pts {
     Pts::parse(s).unwrap_or_else(|| panic!("{s} is a number"))
-}
-
-/// Whitespace removed: the seed breaks table cells over lines and pads them.
-fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// A form's entries as kaohe's own `Filled` (what a unit typed).
@@ -1675,14 +1671,6 @@ fn soffice() -> PathBuf {
         })
 }
 
-fn tool(name: &str, package: &str) -> Command {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    if !std::env::split_paths(&path).any(|d| d.join(name).is_file()) {
-        panic!("{name} is not installed: install {package} (CI installs it via .ci/run)");
-    }
-    Command::new(name)
-}
-
 /// One soffice run converting every file in `files` to `to` into `outdir`,
 /// with its own fresh profile.
 fn convert(profile: &Path, to: &str, files: &[PathBuf], outdir: &Path) {
@@ -1730,7 +1718,7 @@ fn libreoffice_opens_every_blank_workbook() {
     convert(profile.path(), "pdf", &files, &pdf);
     for u in &l.campaign.units {
         let p = pdf.join(format!("{}.pdf", u.name));
-        let info = tool("pdfinfo", "poppler-utils").arg(&p).output().unwrap();
+        let info = tool("pdfinfo").arg(&p).output().unwrap();
         assert!(info.status.success(), "{}: pdfinfo failed", p.display());
         let info = String::from_utf8_lossy(&info.stdout);
         let pages: u32 = info
@@ -1740,7 +1728,7 @@ fn libreoffice_opens_every_blank_workbook() {
             .unwrap_or(0);
         // The whole table is there: many pages, and its last code.
         assert!(pages >= 2, "{}: {pages} pages", u.name);
-        let txt = tool("pdftotext", "poppler-utils")
+        let txt = tool("pdftotext")
             .args([p.as_os_str(), "-".as_ref()])
             .output()
             .unwrap();
@@ -1993,15 +1981,6 @@ fn libreoffice_shows_the_scores_of_a_form_as_opened() {
 // ---------------------------------------------------------------------------
 // 6. The command line
 // ---------------------------------------------------------------------------
-
-fn kaohe(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(args)
-        .current_dir(cwd)
-        .env_remove("KAOHE_FONTS")
-        .output()
-        .expect("kaohe runs")
-}
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()

@@ -25,8 +25,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_kaohe");
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+use crate::support::{BIN, ROOT, squeeze};
+
 /// The two rubrics of the built-in campaign.
 const COUNTY: &str = "county-2018";
 const MEMBER: &str = "member-2018";
@@ -2458,10 +2458,6 @@ fn reasons_column(p: &Path) -> String {
             .then(a.1.total_cmp(&b.1))
     });
     col.iter().map(|w| w.3.as_str()).collect()
-}
-
-fn squeeze(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
 /// Needs the Typst templates: kept apart so that a template under repair

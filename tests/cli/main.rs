@@ -1,0 +1,8 @@
+//! kaohe's integration tests: one binary (linked once), one module per area,
+//! helpers shared through `support`.
+
+mod documents;
+mod hostile;
+mod libreoffice;
+mod support;
+mod workbooks;

@@ -1,0 +1,40 @@
+//! Helpers shared by the test modules.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The kaohe binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_kaohe");
+/// The repository: rubrics, fonts, the built-in campaign, test data.
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A command-line tool the tests read documents back with, or a failure
+/// that says which package to install.
+pub fn tool(name: &str) -> Command {
+    let package = match name {
+        "qpdf" => "qpdf",
+        "soffice" => "libreoffice-calc-nogui",
+        _ => "poppler-utils",
+    };
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if !std::env::split_paths(&path).any(|d| d.join(name).is_file()) {
+        panic!("{name} is not installed: install {package} (CI installs it via .ci/run)");
+    }
+    Command::new(name)
+}
+
+/// kaohe run in `cwd` with `args`, without a `KAOHE_FONTS` from the caller's
+/// environment.
+pub fn kaohe_in(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("KAOHE_FONTS")
+        .output()
+        .expect("kaohe runs")
+}
+
+/// Whitespace removed: the seed and pdftotext break and pad lines.
+pub fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
