@@ -650,7 +650,7 @@ fn every_sentence_of_the_seed_is_in_the_notice_in_order() {
 fn the_same_inputs_give_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(["notice", "-q", "--out"])
+        .args(["notice", "-q", "--campaign", BUILTIN, "--out"])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -670,7 +670,9 @@ fn campaign_copy(dir: &Path, edit: impl Fn(&str) -> Option<String>) -> PathBuf {
     let src = std::fs::read_to_string(root.join("src/builtin/zhongwei-2018.toml")).unwrap();
     let mut out = String::new();
     for line in src.lines() {
-        if line.starts_with("rubrics = ") {
+        if line.starts_with("templates = ") {
+            out.push_str(&format!("templates = {:?}\n", root.join("templates")));
+        } else if line.starts_with("rubrics = ") {
             let r = root.join("rubrics");
             out.push_str(&format!(
                 "rubrics = [{:?}, {:?}]\n",
@@ -687,7 +689,17 @@ fn campaign_copy(dir: &Path, edit: impl Fn(&str) -> Option<String>) -> PathBuf {
     file
 }
 
+/// The built-in campaign file, for commands run outside a campaign folder.
+const BUILTIN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/src/builtin/zhongwei-2018.toml"
+);
+
 fn kaohe_in(cwd: &Path, args: &[&str]) -> std::process::Output {
+    let mut args = args.to_vec();
+    if !args.contains(&"--campaign") {
+        args.extend(["--campaign", BUILTIN]);
+    }
     Command::new(env!("CARGO_BIN_EXE_kaohe"))
         .args(args)
         .current_dir(cwd)
@@ -739,7 +751,7 @@ fn fonts_are_found_from_any_folder_and_only_from_the_fonts_folder() {
     );
     // KAOHE_FONTS is used when set.
     let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(["schedule", "-q", "--out", "o4"])
+        .args(["schedule", "-q", "--campaign", BUILTIN, "--out", "o4"])
         .current_dir(dir.path())
         .env("KAOHE_FONTS", &fonts)
         .output()
