@@ -31,6 +31,10 @@ pub struct Campaign {
     pub year: i32,
     pub name: String,
     pub rubrics: Vec<String>,
+    /// The folder of the prose templates (`notice.j2`, `circular.j2`),
+    /// relative to the campaign file; `templates` when not given.
+    #[serde(default)]
+    pub templates: Option<String>,
     pub issuer: Issuer,
     pub notice: Notice,
     pub leading_group: Vec<Member>,
@@ -95,6 +99,14 @@ pub struct Circular {
     pub recipients: String,
     pub note: Option<String>,
     pub cc: Vec<String>,
+    /// How each group of units is named in the circular and its ranking
+    /// table, by rubric id; a rubric not named here gives its title.
+    #[serde(default)]
+    pub groups: BTreeMap<String, String>,
+    /// The note under the ranking table for a vetoed unit; may use
+    /// `{{ unit }}` and `{{ reason }}`.
+    #[serde(default)]
+    pub veto_note: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -185,6 +197,27 @@ pub struct Loaded {
     pub rubrics: Vec<Rubric>,
     /// Where it came from, for messages and the manifest.
     pub source: String,
+    /// The notice's and the circular's prose, read when the campaign loads.
+    pub prose: Prose,
+}
+
+/// The file names of the prose templates in a campaign's `templates/`.
+pub const NOTICE_TEMPLATE: &str = "notice.j2";
+pub const CIRCULAR_TEMPLATE: &str = "circular.j2";
+
+/// The prose templates of a campaign.
+#[derive(Clone, Debug)]
+pub struct Prose {
+    pub notice: ProseTemplate,
+    pub circular: ProseTemplate,
+}
+
+/// One prose template: its text and the file it came from.
+#[derive(Clone, Debug)]
+pub struct ProseTemplate {
+    /// The file, as named in messages.
+    pub file: String,
+    pub source: String,
 }
 
 impl Loaded {
@@ -200,30 +233,84 @@ impl Loaded {
     }
 }
 
-/// Loads `--campaign FILE`, or the built-in example when `None`.
+/// Loads `--campaign FILE`, or the built-in example when `None` (only
+/// `kaohe demo` and the tests ask for it).
 pub fn load(path: Option<&Path>) -> Result<Loaded> {
     match path {
         None => {
             let builtin: BTreeMap<&str, &str> = BUILTIN_RUBRICS.iter().copied().collect();
-            load_with(BUILTIN, BUILTIN_NAME, |p| {
-                let name = format!("内置:{}", p.trim_start_matches("../../"));
-                builtin
-                    .get(p)
-                    .map(|src| rubric::load_str(src, &name))
-                    .unwrap_or_else(|| Err(config_err!("{BUILTIN_NAME}: 没有内置的考核细则 {p}")))
-            })
+            let prose = |_: &Campaign| {
+                let t = |name: &str, source: &str| ProseTemplate {
+                    file: format!("内置:templates/{name}"),
+                    source: source.to_string(),
+                };
+                Ok(Prose {
+                    notice: t(NOTICE_TEMPLATE, crate::assets::NOTICE_J2),
+                    circular: t(CIRCULAR_TEMPLATE, crate::assets::CIRCULAR_J2),
+                })
+            };
+            load_with(
+                BUILTIN,
+                BUILTIN_NAME,
+                |p| {
+                    let name = format!("内置:{}", p.trim_start_matches("../../"));
+                    builtin
+                        .get(p)
+                        .map(|src| rubric::load_str(src, &name))
+                        .unwrap_or_else(|| {
+                            Err(config_err!("{BUILTIN_NAME}: 没有内置的考核细则 {p}"))
+                        })
+                },
+                prose,
+            )
         }
         Some(path) => {
             let name = path.display().to_string();
-            let src = std::fs::read_to_string(path)
-                .map_err(|e| config_err!("{name}: 无法读取考核方案文件：{e}"))?;
+            let src = std::fs::read_to_string(path).map_err(|e| {
+                config_err!(
+                    "{}: 无法读取考核方案文件：{}",
+                    crate::error::printable(&name),
+                    crate::error::os(&e)
+                )
+                .hint("请检查文件名和所在文件夹；或运行 kaohe init 文件夹名 创建一个考核文件夹")
+            })?;
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-            load_with(&src, &name, |p| rubric::load_file(&resolve(&dir, p)))
+            load_with(
+                &src,
+                &name,
+                |p| rubric::load_file(&resolve(&dir, p)),
+                |c| read_prose(&dir, c, &name),
+            )
         }
     }
 }
 
-fn resolve(dir: &Path, p: &str) -> PathBuf {
+/// Reads the campaign's `templates/notice.j2` and `templates/circular.j2`.
+fn read_prose(dir: &Path, c: &Campaign, campaign_file: &str) -> Result<Prose> {
+    let folder = resolve(dir, c.templates.as_deref().unwrap_or("templates"));
+    let read = |name: &str| -> Result<ProseTemplate> {
+        let p = folder.join(name);
+        let file = p.display().to_string();
+        let source = std::fs::read_to_string(&p).map_err(|e| {
+            config_err!(
+                "{}: 无法读取正文模板：{}",
+                crate::error::printable(&file),
+                crate::error::os(&e)
+            )
+            .hint(format!(
+                "正文模板放在考核方案（{}）旁的 templates/ 文件夹中（或由考核方案的 templates 指明）；运行 kaohe init 文件夹名 可生成一份可编辑的模板",
+                crate::error::printable(campaign_file)
+            ))
+        })?;
+        Ok(ProseTemplate { file, source })
+    };
+    Ok(Prose {
+        notice: read(NOTICE_TEMPLATE)?,
+        circular: read(CIRCULAR_TEMPLATE)?,
+    })
+}
+
+pub fn resolve(dir: &Path, p: &str) -> PathBuf {
     let p = Path::new(p);
     if p.is_absolute() {
         p.to_path_buf()
@@ -236,6 +323,7 @@ fn load_with(
     src: &str,
     name: &str,
     load_rubric: impl Fn(&str) -> Result<Rubric>,
+    load_prose: impl Fn(&Campaign) -> Result<Prose>,
 ) -> Result<Loaded> {
     let campaign: Campaign = toml::from_str(src).map_err(|e| toml_error(name, src, &e))?;
     let rubrics = campaign
@@ -243,11 +331,16 @@ fn load_with(
         .iter()
         .map(|p| load_rubric(p))
         .collect::<Result<Vec<_>>>()?;
+    crate::dates::check(&campaign, src, name)?;
     check(&campaign, &rubrics, name)?;
+    let prose = load_prose(&campaign)?;
+    crate::render::prose::check_placeholders(&prose.notice, crate::render::prose::NOTICE_VARS)?;
+    crate::render::prose::check_placeholders(&prose.circular, crate::render::prose::CIRCULAR_VARS)?;
     Ok(Loaded {
         campaign,
         rubrics,
         source: name.to_string(),
+        prose,
     })
 }
 
@@ -261,15 +354,6 @@ fn check(c: &Campaign, rubrics: &[Rubric], file: &str) -> Result<()> {
         if rubrics[..i].iter().any(|o| o.id == r.id) {
             return Err(bad("rubrics", format!("考核细则 id “{}” 重复", r.id)));
         }
-    }
-    for (what, d) in [
-        ("notice.date", &c.notice.date),
-        ("notice.period_start", &c.notice.period_start),
-        ("notice.period_end", &c.notice.period_end),
-        ("notice.report_deadline", &c.notice.report_deadline),
-        ("circular.date", &c.circular.date),
-    ] {
-        parse_date(d).map_err(|m| bad(what, m))?;
     }
     if c.units.is_empty() {
         return Err(bad("units", "没有被考核单位".into()));
@@ -310,8 +394,6 @@ fn check(c: &Campaign, rubrics: &[Rubric], file: &str) -> Result<()> {
                 format!("考核细则 “{}” 不存在（已有：{}）", u.rubric, ids.join("、")),
             ));
         }
-        parse_date(&u.date).map_err(|m| bad(&what, m))?;
-        parse_slot(&u.time).map_err(|m| bad(&what, m))?;
     }
     if c.grades.levels.is_empty() {
         return Err(bad("grades", "至少需要一个等次".into()));
@@ -334,18 +416,49 @@ fn check(c: &Campaign, rubrics: &[Rubric], file: &str) -> Result<()> {
     Ok(())
 }
 
+/// A date as an office writes it: `2019-11-05`, `2019-11-5`, `2019/11/5`
+/// or `2019年11月5日`, with full-width digits too.
 pub fn parse_date(s: &str) -> std::result::Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| format!("日期 “{s}” 无效，应写作 2018-11-02"))
+    let t = ascii_digits(s.trim());
+    let parts: Vec<&str> = if let Some(rest) = t.strip_suffix('日') {
+        rest.split(['年', '月']).collect()
+    } else {
+        t.split(['-', '/', '.']).collect()
+    };
+    let num = |p: &str| p.trim().parse::<u32>().ok();
+    let date = match parts.as_slice() {
+        [y, m, d] => match (num(y), num(m), num(d)) {
+            (Some(y), Some(m), Some(d)) if (1900..=2999).contains(&y) => {
+                NaiveDate::from_ymd_opt(y as i32, m, d)
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    date.ok_or_else(|| format!("日期 “{s}” 无效，应写作 2018-11-02 或 2018年11月2日"))
 }
 
-/// A time slot "08:30-10:20" as minutes since midnight.
+/// Full-width digits, colon and dashes as their ASCII forms.
+fn ascii_digits(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '：' => ':',
+            '－' | '—' | '–' | '~' | '～' | '至' => '-',
+            c => c,
+        })
+        .collect()
+}
+
+/// A time slot "08:30-10:20" as minutes since midnight; `9:00-10:30`,
+/// `09：00－10：30` and `09:00至10:30` are read as meant.
 pub fn parse_slot(s: &str) -> std::result::Result<(u32, u32), String> {
     let err = || format!("时间 “{s}” 无效，应写作 08:30-10:20");
-    let (a, b) = s.split_once('-').ok_or_else(err)?;
+    let t = ascii_digits(s);
+    let (a, b) = t.split_once('-').ok_or_else(err)?;
     let hm = |t: &str| -> Option<u32> {
         let (h, m) = t.trim().split_once(':')?;
-        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        let (h, m): (u32, u32) = (h.trim().parse().ok()?, m.trim().parse().ok()?);
         (h < 24 && m < 60).then_some(h * 60 + m)
     };
     let (a, b) = (hm(a).ok_or_else(err)?, hm(b).ok_or_else(err)?);
@@ -353,6 +466,14 @@ pub fn parse_slot(s: &str) -> std::result::Result<(u32, u32), String> {
         return Err(format!("时间 “{s}” 的结束时间不晚于开始时间"));
     }
     Ok((a, b))
+}
+
+/// A slot as printed: `08:30-10:20`, however it was written.
+pub fn slot_text(s: &str) -> String {
+    match parse_slot(s) {
+        Ok((a, b)) => format!("{:02}:{:02}-{:02}:{:02}", a / 60, a % 60, b / 60, b % 60),
+        Err(_) => s.to_string(),
+    }
 }
 
 /// "2018年11月2日": Arabic numerals, no zero padding (GB/T 9704 7.3.5).
@@ -408,5 +529,12 @@ mod tests {
         assert!(parse_date("2018-13-01").is_err());
         assert_eq!(parse_slot("08:30-10:20"), Ok((510, 620)));
         assert!(parse_slot("10:00-09:00").is_err());
+        assert_eq!(parse_slot("9:00-10：30"), Ok((540, 630)));
+        assert_eq!(parse_slot("０９：００—１０：３０"), Ok((540, 630)));
+        assert_eq!(slot_text("9:00-10：30"), "09:00-10:30");
+        assert_eq!(parse_date("2019年11月5日"), parse_date("2019-11-05"));
+        assert_eq!(parse_date("２０１９年１１月５日"), parse_date("2019/11/5"));
+        assert!(parse_date("2019年13月5日").is_err());
+        assert!(parse_date("11月5日").is_err());
     }
 }

@@ -10,6 +10,11 @@ pub enum Error {
     /// Filled forms with problems, or a run that could not complete: exit code 1.
     #[error("{0}")]
     Failed(String),
+    /// A problem with what to do about it, kept apart: the terminal prints
+    /// the remedy on its own `提示：` line, a web page shows it under the
+    /// message. The exit code is the inner error's.
+    #[error("{0}")]
+    Hinted(Box<Error>, String),
 }
 
 impl Error {
@@ -17,7 +22,66 @@ impl Error {
         match self {
             Error::Config(_) => 2,
             Error::Failed(_) => 1,
+            Error::Hinted(e, _) => e.exit_code(),
         }
+    }
+
+    /// The same error with `hint` as its remedy.
+    pub fn hint(self, hint: impl Into<String>) -> Error {
+        match self {
+            Error::Hinted(e, _) => Error::Hinted(e, hint.into()),
+            e => Error::Hinted(Box::new(e), hint.into()),
+        }
+    }
+
+    /// What went wrong, without the remedy.
+    pub fn message(&self) -> String {
+        match self {
+            Error::Config(m) | Error::Failed(m) => m.clone(),
+            Error::Hinted(e, _) => e.message(),
+        }
+    }
+
+    /// What to do about it, when known.
+    pub fn remedy(&self) -> Option<&str> {
+        match self {
+            Error::Hinted(_, h) => Some(h),
+            _ => None,
+        }
+    }
+}
+
+/// An operating-system error in words an office clerk reads, never
+/// `os error 2`.
+pub fn os(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "没有这个文件或文件夹".into(),
+        K::PermissionDenied => "没有权限（文件或文件夹不可读或不可写）".into(),
+        K::AlreadyExists => "已经存在".into(),
+        K::IsADirectory => "这是一个文件夹，不是文件".into(),
+        K::NotADirectory => "路径中的某一级不是文件夹".into(),
+        K::DirectoryNotEmpty => "文件夹不是空的".into(),
+        K::ReadOnlyFilesystem => "所在的磁盘只读，不可写".into(),
+        K::StorageFull | K::QuotaExceeded => "磁盘已满".into(),
+        K::FileTooLarge => "文件太大".into(),
+        K::InvalidData => "内容无法识别（不是 UTF-8 编码的文本）".into(),
+        K::InvalidFilename => "文件名无效或过长".into(),
+        K::Interrupted | K::TimedOut => "操作被中断或超时，请重试".into(),
+        K::OutOfMemory => "内存不足".into(),
+        K::CrossesDevices => "不能跨磁盘移动文件".into(),
+        _ => match e.raw_os_error() {
+            Some(n) => format!("操作系统报告错误（代码 {n}）"),
+            None => "操作系统报告错误".into(),
+        },
+    }
+}
+
+/// Why an output folder cannot be written, in Chinese.
+pub fn os_write(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "输出目录不可写（没有写入权限）".into(),
+        _ => os(e),
     }
 }
 

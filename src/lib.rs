@@ -6,10 +6,14 @@
 //! `cmd` wires one command to each step.
 
 pub mod archive;
+pub mod assets;
 pub mod campaign;
+pub mod cli;
 pub mod cmd;
+pub mod dates;
 pub mod error;
 pub mod points;
+pub mod project;
 pub mod render;
 pub mod rubric;
 pub mod score;

@@ -1,6 +1,6 @@
 //! kaohe 考核: the command line. One function per command in `cmd/`.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use kaohe::cmd::{self, Ctx};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,12 +17,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
     about = "安全生产工作考核：下发通知和评分表，收回评分表并评分，印发考核结果通报（GB/T 9704-2012 红头文件）"
 )]
 struct Cli {
-    /// 考核方案文件（默认：内置的2018年度中卫市示例）
+    /// 考核方案文件（默认：当前文件夹或上级文件夹中的 kaohe.toml）
     #[arg(long, global = true, value_name = "FILE")]
     campaign: Option<PathBuf>,
-    /// 输出目录
-    #[arg(long, global = true, value_name = "DIR", default_value = "output")]
-    out: PathBuf,
+    /// 输出目录（默认：考核文件夹中的 output/；用 --campaign 时为当前文件夹的 output/）
+    #[arg(long, global = true, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// 字体目录（默认：环境变量 KAOHE_FONTS，或 ./fonts，或 kaohe 项目的 fonts/）
     #[arg(long, global = true, value_name = "DIR")]
     fonts: Option<PathBuf>,
@@ -41,6 +41,15 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// 创建一个考核文件夹：考核方案 kaohe.toml、考核细则、正文模板和说明
+    Init {
+        /// 新建的考核文件夹
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// 以这个考核方案（及其考核细则和正文模板）为底本，而不是内置示例
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+    },
     /// 完整运行内置示例：空白评分表、通知、时间安排、模拟填报、评分和结果通报
     Demo {
         /// 生成 N 个虚拟单位的考核（用于测速）
@@ -58,12 +67,21 @@ enum Command {
         /// 评分表文件（.xlsx/.xls/.ods）
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// 考核细则在评分表下发后被修改时，按新细则读取并列出改动
+        #[arg(long)]
+        accept_changed_rubric: bool,
     },
     /// 收回评分表、评分，生成评分表存档、结果和考核结果通报
     Score {
         /// 评分表文件或目录
         #[arg(required = true, value_name = "INPUT")]
         inputs: Vec<PathBuf>,
+        /// 只对已交回评分表的单位评分和排名，其余列为“未报送”，不印发结果通报
+        #[arg(long)]
+        partial: bool,
+        /// 考核细则在评分表下发后被修改时，按新细则评分并在结果中列出改动
+        #[arg(long)]
+        accept_changed_rubric: bool,
     },
     /// 核对输出目录中的文件与 manifest.json 是否一致（有缺失、改动或多出时退出码为 1）
     Verify {
@@ -92,11 +110,70 @@ enum RubricCmd {
     },
 }
 
+/// Prints an error's message, then its remedy on its own `提示：` line.
+fn report(message: &str, hint: Option<&str>) {
+    eprintln!("kaohe: {message}");
+    if let Some(h) = hint {
+        eprintln!("提示：{h}");
+    }
+}
+
+/// The subcommand typed on the command line, for a usage error's remedy.
+fn typed_command(cmd: &clap::Command) -> Option<String> {
+    let names: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+    std::env::args()
+        .skip(1)
+        .find(|a| names.contains(&a.as_str()))
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = kaohe::cli::localize(Cli::command());
+    let parsed = command
+        .try_get_matches_from_mut(std::env::args_os())
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(e) => {
+            let (text, hint, code) = kaohe::cli::explain(&e, typed_command(&command).as_deref());
+            if code == 0 {
+                print!("{text}");
+            } else {
+                report(&text, hint.as_deref());
+            }
+            return ExitCode::from(code);
+        }
+    };
+    // Only demo (the built-in example), init, rubric show, verify and the
+    // internal reader run without a campaign folder.
+    let needs_campaign = !matches!(
+        cli.command,
+        Command::Demo { .. }
+            | Command::Init { .. }
+            | Command::Verify { .. }
+            | Command::Ingest { .. }
+            | Command::Rubric { .. }
+    );
+    let located = match kaohe::project::locate(cli.campaign, cli.out, needs_campaign) {
+        Ok(l) => l,
+        Err(e) => {
+            report(&e.message(), e.remedy());
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    let accept_changed_rubric = matches!(
+        cli.command,
+        Command::Check {
+            accept_changed_rubric: true,
+            ..
+        } | Command::Score {
+            accept_changed_rubric: true,
+            ..
+        }
+    );
     let ctx = Ctx {
-        campaign: cli.campaign,
-        out: cli.out,
+        accept_changed_rubric,
+        campaign: located.campaign,
+        out: located.out,
         fonts: cli.fonts,
         quiet: cli.quiet,
         timings: cli.timings,
@@ -106,12 +183,15 @@ fn main() -> ExitCode {
         kaohe::timing::enable();
     }
     let result = match cli.command {
+        Command::Init { dir, from } => cmd::init::run(&ctx, &dir, from.as_deref()),
         Command::Demo { units } => cmd::demo::run(&ctx, units),
         Command::Blank => cmd::blank::run(&ctx),
         Command::Notice => cmd::notice::run(&ctx),
         Command::Schedule => cmd::schedule::run(&ctx),
-        Command::Check { files } => cmd::check::run(&ctx, &files),
-        Command::Score { inputs } => cmd::score::run(&ctx, &inputs),
+        Command::Check { files, .. } => cmd::check::run(&ctx, &files),
+        Command::Score {
+            inputs, partial, ..
+        } => cmd::score::run(&ctx, &inputs, partial),
         Command::Verify { dir } => cmd::verify::run(&dir),
         Command::Ingest { limits, file } => cmd::check::ingest_child(&limits, &file),
         Command::Rubric {
@@ -121,7 +201,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("kaohe: {e}");
+            report(&e.message(), e.remedy());
             ExitCode::from(e.exit_code() as u8)
         }
     }

@@ -87,6 +87,9 @@ pub fn score_unit(r: &Rubric, f: &Filled) -> UnitScore {
                             format!("：{}", e.reason)
                         };
                         reasons.push(format!("{}扣{d}分{reason}", circled(rule.no)));
+                    } else if !e.reason.is_empty() {
+                        // Text without a deduction is kept as a remark.
+                        reasons.push(format!("{}备注：{}", circled(rule.no), e.reason));
                     }
                 }
             }

@@ -9,54 +9,23 @@ use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Expands folders into the workbooks they hold, sorted by name; skips the
-/// lock and backup files office suites leave beside open documents.
-pub fn expand(inputs: &[PathBuf]) -> Result<Vec<PathBuf>> {
-    let mut out = Vec::new();
-    for p in inputs {
-        if p.is_dir() {
-            let mut found: Vec<PathBuf> = std::fs::read_dir(p)
-                .map_err(|e| failed!("{}: 无法读取目录：{e}", p.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| f.is_file() && is_workbook(f))
-                .collect();
-            found.sort();
-            if found.is_empty() {
-                return Err(failed!(
-                    "{}: 目录中没有评分表（.xlsx/.xls/.ods）",
-                    p.display()
-                ));
-            }
-            out.extend(found);
-        } else if p.exists() {
-            out.push(p.clone());
-        } else {
-            return Err(failed!("{}: 文件不存在", p.display()));
-        }
-    }
-    Ok(out)
-}
-
-fn is_workbook(p: &Path) -> bool {
-    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    let ext = p
-        .extension()
-        .and_then(|x| x.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    matches!(ext.as_str(), "xlsx" | "xls" | "ods")
-        && !name.starts_with("~$")
-        && !name.starts_with(".~lock")
-}
-
 /// Reads every form; also reports two forms for one unit.
 pub fn read_all(l: &Loaded, files: &[PathBuf]) -> (Vec<Filled>, Vec<Problem>) {
+    read_all_opts(l, files, ingest::Options::default())
+}
+
+/// As [`read_all`], with `opts`.
+pub fn read_all_opts(
+    l: &Loaded,
+    files: &[PathBuf],
+    opts: ingest::Options,
+) -> (Vec<Filled>, Vec<Problem>) {
     let results: Vec<(Option<Filled>, Vec<Problem>)> = files
         .par_iter()
         .map(|f| {
             crate::timing::time(crate::timing::Stage::Ingest, || {
                 match survives(f, &l.campaign.limits) {
-                    Ok(()) => ingest::read(f, l),
+                    Ok(()) => ingest::read_opts(f, l, opts),
                     Err(message) => (
                         None,
                         vec![Problem {
@@ -65,6 +34,7 @@ pub fn read_all(l: &Loaded, files: &[PathBuf]) -> (Vec<Filled>, Vec<Problem>) {
                             cell: None,
                             message,
                             error: true,
+                            hint: None,
                         }],
                     ),
                 }
@@ -89,6 +59,7 @@ pub fn read_all(l: &Loaded, files: &[PathBuf]) -> (Vec<Filled>, Vec<Problem>) {
                     f.unit
                 ),
                 error: true,
+                hint: None,
             });
         }
     }
@@ -175,21 +146,41 @@ pub struct Checked {
     pub forms: Vec<Filled>,
     pub errors: usize,
     pub warnings: usize,
+    /// The forms whose rubric changed after they went out and were scored
+    /// against the new one (`--accept-changed-rubric`): file and changes.
+    pub rubric_changes: Vec<(String, String)>,
 }
 
 /// Loads the campaign, reads every input and prints each problem.
 pub fn check_inputs(ctx: &Ctx, inputs: &[PathBuf]) -> Result<Checked> {
     let loaded = ctx.load()?;
-    let files = expand(inputs)?;
-    let (forms, problems) = read_all(&loaded, &files);
+    let scan = crate::workbook::scan::scan(inputs)?;
+    print(&scan.skipped);
+    if let Some(p) = scan.empty.first() {
+        return Err(failed!(
+            "{}: 目录中没有评分表（.xlsx/.xlsm/.xls/.et/.ods）",
+            p.display()
+        ));
+    }
+    let files = scan.files;
+    let opts = ingest::Options {
+        accept_changed_rubric: ctx.accept_changed_rubric,
+    };
+    let (forms, problems) = read_all_opts(&loaded, &files, opts);
     print(&problems);
     let errors = problems.iter().filter(|p| p.error).count();
+    let rubric_changes = problems
+        .iter()
+        .filter(|p| !p.error && p.message.starts_with(ingest::RUBRIC_CHANGED))
+        .map(|p| (p.file.clone(), p.message.clone()))
+        .collect();
     Ok(Checked {
         loaded,
         files,
         forms,
         errors,
-        warnings: problems.len() - errors,
+        warnings: problems.len() - errors + scan.skipped.len(),
+        rubric_changes,
     })
 }
 

@@ -3,6 +3,7 @@
 pub mod blank;
 pub mod check;
 pub mod demo;
+pub mod init;
 pub mod notice;
 pub mod rubric;
 pub mod schedule;
@@ -29,6 +30,9 @@ pub struct Ctx {
     pub timings: bool,
     /// Write every PDF as PDF/A-2b (filled sheets always are).
     pub pdfa: bool,
+    /// Score forms whose rubric changed after they went out against the
+    /// new rubric, listing the changes (`--accept-changed-rubric`).
+    pub accept_changed_rubric: bool,
 }
 
 /// A document to typeset: where it goes, with which template and data.
@@ -218,6 +222,7 @@ pub fn write_outputs(
     fill: impl FnOnce(&mut Staging) -> Result<()>,
 ) -> Result<Vec<PathBuf>> {
     let start = Instant::now();
+    crate::project::check_output_owner(&ctx.out, l)?;
     let _lock = archive::lock(&ctx.out)?;
     archive::clean_leftovers(&ctx.out);
     let mut staging = Staging::new(&ctx.out);

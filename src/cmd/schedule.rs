@@ -15,7 +15,7 @@ pub fn check(l: &Loaded) -> Result<()> {
         let (a0, a1) = parse_slot(&a.time).expect("checked on load");
         for b in &units[i + 1..] {
             let (b0, b1) = parse_slot(&b.time).expect("checked on load");
-            if a.date == b.date && a0 < b1 && b0 < a1 {
+            if Campaign::date(&a.date) == Campaign::date(&b.date) && a0 < b1 && b0 < a1 {
                 problems.push(format!(
                     "{}: 考核时间重叠：{}（{} {}）与{}（{} {}）",
                     l.source, a.name, a.date, a.time, b.name, b.date, b.time
@@ -26,7 +26,8 @@ pub fn check(l: &Loaded) -> Result<()> {
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(failed!("{}", problems.join("\n")))
+        Err(crate::config_err!("{}", problems.join("\n"))
+            .hint("请在考核方案的 [[units]] 中把其中一个单位的 date 或 time 改开"))
     }
 }
 
@@ -98,7 +99,7 @@ pub fn xlsx(l: &Loaded) -> Result<Vec<u8>> {
                 .map_err(x)?;
             ws.write_string_with_format(r, 1, &u.name, &cell)
                 .map_err(x)?;
-            ws.write_string_with_format(r, 3, &u.time, &cell)
+            ws.write_string_with_format(r, 3, crate::campaign::slot_text(&u.time), &cell)
                 .map_err(x)?;
         }
         row += (j - i + 1) as u32;

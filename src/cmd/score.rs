@@ -14,38 +14,85 @@ use crate::workbook::{blank, results, safe_file_name};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
-/// Scores the forms; every unit of the campaign must have exactly one.
-pub fn score_forms(l: &Loaded, forms: &[Filled]) -> Result<Vec<UnitScore>> {
-    let missing: Vec<&str> = l
-        .campaign
+/// The units of the campaign without a form among `forms`.
+pub fn missing_units<'a>(l: &'a Loaded, forms: &[Filled]) -> Vec<&'a str> {
+    l.campaign
         .units
         .iter()
         .filter(|u| !forms.iter().any(|f| f.unit == u.name))
         .map(|u| u.name.as_str())
-        .collect();
+        .collect()
+}
+
+/// Scores the forms; every unit of the campaign must have exactly one.
+pub fn score_forms(l: &Loaded, forms: &[Filled]) -> Result<Vec<UnitScore>> {
+    let missing = missing_units(l, forms);
     if !missing.is_empty() {
         return Err(failed!(
-            "还有 {} 个单位没有评分表：{}；所有单位的评分表收齐后才能评分和排名",
+            "还有 {} 个单位没有评分表：{}；所有单位的评分表收齐后才能评分、排名和印发结果通报",
             missing.len(),
             missing.join("、")
+        )
+        .hint(
+            "收齐后再运行；要先对已交回的单位评分和排名（列出未报送的单位，不印发结果通报），加 --partial，如 kaohe score . --partial",
         ));
     }
-    Ok(crate::timing::time(crate::timing::Stage::Score, || {
+    Ok(score_present(l, forms))
+}
+
+/// Scores and ranks the units whose forms are in.
+pub fn score_present(l: &Loaded, forms: &[Filled]) -> Vec<UnitScore> {
+    crate::timing::time(crate::timing::Stage::Score, || {
         let units: Vec<UnitScore> = forms
             .iter()
             .map(|f| score::score_unit(l.rubric(&f.rubric), f))
             .collect();
         let ids: Vec<String> = l.rubrics.iter().map(|r| r.id.clone()).collect();
         score::rank(units, &l.campaign, &ids)
-    }))
+    })
 }
 
 /// results.json, results.xlsx and the archive copy of each filled form.
 pub fn result_files(l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result<Files> {
-    let json = serde_json::to_string_pretty(&score::results_json(units)).expect("json");
+    result_files_partial(l, forms, units, &[], &[])
+}
+
+/// As [`result_files`], with `missing` units listed as 未报送.
+pub fn result_files_partial(
+    l: &Loaded,
+    forms: &[Filled],
+    units: &[UnitScore],
+    missing: &[&str],
+    rubric_changes: &[(String, String)],
+) -> Result<Files> {
+    let mut value = score::results_json(units);
+    if !rubric_changes.is_empty() {
+        value["rubric_changes"] = serde_json::json!(
+            rubric_changes
+                .iter()
+                .map(|(file, change)| serde_json::json!({"file": file, "change": change}))
+                .collect::<Vec<_>>()
+        );
+    }
+    if !missing.is_empty() {
+        value["partial"] = serde_json::json!(true);
+        value["missing"] = serde_json::json!(
+            missing
+                .iter()
+                .map(|name| {
+                    let rubric = l.unit(name).map(|u| u.rubric.as_str()).unwrap_or("");
+                    serde_json::json!({"unit": name, "rubric": rubric, "status": results::NOT_IN})
+                })
+                .collect::<Vec<_>>()
+        );
+    }
+    let json = serde_json::to_string_pretty(&value).expect("json");
     let mut files = vec![
         ("results.json".to_string(), json.into_bytes()),
-        ("results.xlsx".to_string(), results::workbook(l, units)?),
+        (
+            "results.xlsx".to_string(),
+            results::workbook_partial(l, units, missing)?,
+        ),
     ];
     let books: Result<Files> = forms
         .par_iter()
@@ -86,7 +133,9 @@ pub fn result_jobs<'a>(l: &'a Loaded, units: &'a [UnitScore]) -> Result<Vec<Job<
     Ok(jobs)
 }
 
-pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
+/// `partial`: score the units whose forms are in, list the others as
+/// 未报送, and write no circular.
+pub fn run(ctx: &Ctx, inputs: &[PathBuf], partial: bool) -> Result<()> {
     let c = check_inputs(ctx, inputs)?;
     if c.errors > 0 {
         return Err(failed!(
@@ -94,7 +143,10 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
             c.errors
         ));
     }
-    let (l, forms) = (c.loaded, c.forms);
+    let (l, forms, changes) = (c.loaded, c.forms, c.rubric_changes);
+    if partial {
+        return run_partial(ctx, &l, &forms, &changes);
+    }
     let units = score_forms(&l, &forms)?;
     let engine = ctx.engine(&l)?;
     let inputs = forms
@@ -106,7 +158,68 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
         .collect();
     let jobs = result_jobs(&l, &units)?;
     write_outputs(ctx, &l, Some(inputs), |s| {
-        publish(ctx, &engine, jobs, || result_files(&l, &forms, &units), s)
+        publish(
+            ctx,
+            &engine,
+            jobs,
+            || result_files_partial(&l, &forms, &units, &[], &changes),
+            s,
+        )
     })?;
+    Ok(())
+}
+
+/// `kaohe score --partial`: results and filled sheets of the units whose
+/// forms are in, the others listed as 未报送; no circular.
+fn run_partial(
+    ctx: &Ctx,
+    l: &Loaded,
+    forms: &[Filled],
+    changes: &[(String, String)],
+) -> Result<()> {
+    let missing = missing_units(l, forms);
+    let units = score_present(l, forms);
+    let engine = ctx.engine(l)?;
+    let inputs = forms
+        .iter()
+        .map(|f| InputEntry {
+            file: f.file.clone(),
+            sha256: f.sha256.clone(),
+        })
+        .collect();
+    let date = &l.campaign.circular.date;
+    let jobs: Vec<Job> = units
+        .iter()
+        .map(|u| {
+            let path = format!("filled/{}.pdf", safe_file_name(&u.unit));
+            Job::lazy(
+                l,
+                path,
+                Template::Sheets,
+                || docs::filled_sheet(l, u),
+                date,
+                true,
+            )
+        })
+        .collect();
+    write_outputs(ctx, l, Some(inputs), |s| {
+        publish(
+            ctx,
+            &engine,
+            jobs,
+            || result_files_partial(l, forms, &units, &missing, changes),
+            s,
+        )
+    })?;
+    if missing.is_empty() {
+        ctx.say("所有单位的评分表都已交回；部分评分（--partial）不印发结果通报，去掉 --partial 重新运行即可生成结果通报");
+    } else {
+        ctx.say(&format!(
+            "部分评分：已对 {} 个单位评分和排名；{} 个单位未报送：{}。未生成结果通报（circular.pdf），收齐后去掉 --partial 重新运行",
+            units.len(),
+            missing.len(),
+            missing.join("、")
+        ));
+    }
     Ok(())
 }

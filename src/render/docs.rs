@@ -39,14 +39,21 @@ pub fn cn_number(n: usize) -> String {
     }
 }
 
-/// The body blocks of the notice, from `templates/notice.j2`.
-pub fn notice_body(c: &Campaign) -> Result<Vec<Value>> {
+/// The body blocks of the notice, from the campaign's `templates/notice.j2`.
+pub fn notice_body(l: &Loaded) -> Result<Vec<Value>> {
+    let c = &l.campaign;
     let n = &c.notice;
     let base = json!({
         "year": c.year,
+        "name": c.name,
+        "issuer": c.issuer.name,
         "issuer_short": c.issuer.short,
+        "notice_date": cn_date(Campaign::date(&n.date)),
         "report_deadline": cn_date(Campaign::date(&n.report_deadline)),
         "period": period(c),
+        "period_start": cn_date(Campaign::date(&n.period_start)),
+        "period_end": cn_date(Campaign::date(&n.period_end)),
+        "unit_count": c.units.len(),
     });
     let requirements = n
         .requirements
@@ -63,7 +70,7 @@ pub fn notice_body(c: &Campaign) -> Result<Vec<Value>> {
     ctx["requirements"] = json!(requirements);
     ctx["contact"] =
         json!({"name": n.contact.name, "phone": n.contact.phone, "email": n.contact.email});
-    let text = prose::render(prose::NOTICE_J2, "notice.j2", &ctx)?;
+    let text = prose::render(&l.prose.notice.source, &l.prose.notice.file, &ctx)?;
     let members: Vec<Value> = c
         .leading_group
         .iter()
@@ -110,7 +117,7 @@ pub fn schedule_table(c: &Campaign) -> Value {
                 "no": (i + 1).to_string(),
                 "unit": u.name,
                 "date": cn_month_day(Campaign::date(&u.date)),
-                "time": u.time,
+                "time": crate::campaign::slot_text(&u.time),
             })
         })
         .collect();
@@ -159,7 +166,7 @@ pub fn notice(l: &Loaded) -> Result<Value> {
         "head": {"copy_no": null, "secrecy": null, "urgency": null, "mark": c.issuer.mark, "number": n.number},
         "title": n.title,
         "recipients": format!("{}：", n.recipients),
-        "body": notice_body(c)?,
+        "body": notice_body(l)?,
         "attachment_list": n.attachments,
         "signature": {"issuer": c.issuer.name, "date": date},
         "note": n.note,
@@ -235,9 +242,12 @@ pub fn filled_sheet(l: &Loaded, u: &crate::score::UnitScore) -> Value {
     })
 }
 
-/// How a group of units is named: from the rubric title, without the year
-/// and 安全生产工作考核细则 ("县（区）人民政府", "市安委会成员单位").
+/// How a group of units is named: the campaign's `[circular.groups]`, else
+/// the rubric title without the year and 安全生产工作考核细则.
 pub fn group_name(l: &Loaded, rubric: &str) -> String {
+    if let Some(name) = l.campaign.circular.groups.get(rubric) {
+        return name.clone();
+    }
     let t = &l.rubric(rubric).title;
     let t = t
         .trim_start_matches(|ch: char| ch.is_ascii_digit())
@@ -246,7 +256,7 @@ pub fn group_name(l: &Loaded, rubric: &str) -> String {
 }
 
 /// The ranking table attachment of the circular.
-pub fn ranking(l: &Loaded, units: &[crate::score::UnitScore]) -> Value {
+pub fn ranking(l: &Loaded, units: &[crate::score::UnitScore]) -> Result<Value> {
     let groups: Vec<Value> = l
         .rubrics
         .iter()
@@ -275,17 +285,24 @@ pub fn ranking(l: &Loaded, units: &[crate::score::UnitScore]) -> Value {
             json!({"title": group_name(l, &r.id), "headers": headers, "rows": rows})
         })
         .collect();
+    let note = l
+        .campaign
+        .circular
+        .veto_note
+        .as_deref()
+        .unwrap_or("{{ unit }}实行“一票否决”，排在本组最后。");
     let notes: Vec<String> = units
         .iter()
         .filter(|u| u.veto)
         .map(|u| {
-            format!(
-                "{}发生较大以上生产安全事故，实行“一票否决”，排在本组最后。",
-                u.unit
+            prose::render(
+                note,
+                &format!("{}: circular.veto_note", l.source),
+                &json!({"unit": u.unit, "reason": u.veto_reason}),
             )
         })
-        .collect();
-    json!({"groups": groups, "notes": notes})
+        .collect::<Result<_>>()?;
+    Ok(json!({"groups": groups, "notes": notes}))
 }
 
 /// The result circular (考核结果通报) with the ranking as its attachment.
@@ -327,6 +344,10 @@ pub fn circular(l: &Loaded, units: &[crate::score::UnitScore]) -> Result<Value> 
         .collect();
     let ctx = json!({
         "year": c.year,
+        "name": c.name,
+        "issuer": c.issuer.name,
+        "issuer_short": c.issuer.short,
+        "max_points": l.rubrics.first().map(|r| r.total_points().to_string()).unwrap_or_default(),
         "notice_title": c.notice.title.concat(),
         "notice_number": c.notice.number,
         "period": period(c),
@@ -336,7 +357,7 @@ pub fn circular(l: &Loaded, units: &[crate::score::UnitScore]) -> Result<Value> 
         "veto_grade": c.grades.veto,
         "excellent": excellent,
     });
-    let text = prose::render(prose::CIRCULAR_J2, "circular.j2", &ctx)?;
+    let text = prose::render(&l.prose.circular.source, &l.prose.circular.file, &ctx)?;
     let date = cn_date(Campaign::date(&ci.date));
     let title = format!("{}结果排名表", c.name);
     Ok(json!({
@@ -350,7 +371,7 @@ pub fn circular(l: &Loaded, units: &[crate::score::UnitScore]) -> Result<Value> 
         "note": ci.note,
         "attachments": [{
             "label": "附件", "title": title, "subtitle": null, "landscape": true,
-            "type": "ranking", "ranking": ranking(l, units),
+            "type": "ranking", "ranking": ranking(l, units)?,
         }],
         "colophon": {
             "cc": if ci.cc.is_empty() { Value::Null } else { json!(ci.cc.join("，")) },
@@ -378,7 +399,7 @@ mod tests {
     fn notice_body_has_the_seed_text() {
         let l = crate::campaign::load(None).unwrap();
         assert_eq!(period(&l.campaign), "2018年11月14日至22日");
-        let body = notice_body(&l.campaign).unwrap();
+        let body = notice_body(&l).unwrap();
         let text: String = body
             .iter()
             .map(|b| {

@@ -81,7 +81,13 @@ impl Engine {
     pub fn new(font_dir: &Path) -> Result<Engine> {
         let mut fonts = Vec::new();
         let mut entries: Vec<PathBuf> = std::fs::read_dir(font_dir)
-            .map_err(|e| failed!("{}: 无法读取字体目录：{e}", font_dir.display()))?
+            .map_err(|e| {
+                failed!(
+                    "{}: 无法读取字体目录：{}",
+                    font_dir.display(),
+                    crate::error::os(&e)
+                )
+            })?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
                 p.extension().and_then(|x| x.to_str()).is_some_and(|x| {
@@ -95,8 +101,13 @@ impl Engine {
         // A fixed order keeps font indices, and so the output, the same on every machine.
         entries.sort();
         for path in &entries {
-            let data =
-                map_font(path).map_err(|e| failed!("{}: 无法读取字体文件：{e}", path.display()))?;
+            let data = map_font(path).map_err(|e| {
+                failed!(
+                    "{}: 无法读取字体文件：{}",
+                    path.display(),
+                    crate::error::os(&e)
+                )
+            })?;
             let before = fonts.len();
             fonts.extend(Font::iter(data));
             if fonts.len() == before {

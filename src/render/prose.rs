@@ -2,12 +2,121 @@
 //! template with the campaign's values; the text is then split into blocks
 //! whose heading level is read from the numbering (一、 （一） 1. （1）).
 
-use crate::error::Result;
-use crate::failed;
+use crate::campaign::ProseTemplate;
+use crate::config_err;
+use crate::error::{Result, printable};
 use serde_json::{Value, json};
 
-pub const NOTICE_J2: &str = include_str!("../../templates/notice.j2");
-pub const CIRCULAR_J2: &str = include_str!("../../templates/circular.j2");
+/// The placeholders `notice.j2` may use (listed in `templates/README.md`).
+pub const NOTICE_VARS: &[&str] = &[
+    "year",
+    "name",
+    "issuer",
+    "issuer_short",
+    "notice_date",
+    "report_deadline",
+    "period",
+    "period_start",
+    "period_end",
+    "unit_count",
+    "group_duty",
+    "scope",
+    "requirements",
+    "contact",
+];
+
+/// The placeholders `circular.j2` may use.
+pub const CIRCULAR_VARS: &[&str] = &[
+    "year",
+    "name",
+    "issuer",
+    "issuer_short",
+    "notice_title",
+    "notice_number",
+    "period",
+    "total",
+    "groups",
+    "vetoed",
+    "veto_grade",
+    "excellent",
+    "max_points",
+];
+
+/// Refuses a template that uses a placeholder kaohe does not provide,
+/// naming the template's file, the line and the placeholder.
+pub fn check_placeholders(t: &ProseTemplate, allowed: &[&str]) -> Result<()> {
+    let mut env = minijinja::Environment::new();
+    env.add_template("t", &t.source)
+        .map_err(|e| template_error(&t.file, &e))?;
+    let tmpl = env
+        .get_template("t")
+        .map_err(|e| template_error(&t.file, &e))?;
+    let mut unknown: Vec<String> = tmpl
+        .undeclared_variables(false)
+        .into_iter()
+        .filter(|v| !allowed.contains(&v.as_str()) && !is_builtin(v))
+        .collect();
+    unknown.sort_by_key(|v| (line_of_name(&t.source, v), v.clone()));
+    if let Some(v) = unknown.first() {
+        let line = line_of_name(&t.source, v);
+        return Err(config_err!(
+            "{}: 第{line}行: 模板中的占位符 {{{{ {} }}}} 不存在",
+            printable(&t.file),
+            printable(v)
+        )
+        .hint(format!(
+            "可用的占位符：{}（见 templates/README.md）",
+            allowed.join("、")
+        )));
+    }
+    Ok(())
+}
+
+/// minijinja's own functions and tests, which a template may call.
+fn is_builtin(name: &str) -> bool {
+    matches!(name, "range" | "dict" | "namespace" | "loop" | "debug")
+}
+
+/// The first line of `src` with `name` as a whole word inside a tag.
+fn line_of_name(src: &str, name: &str) -> usize {
+    let ident = |c: char| c.is_alphanumeric() || c == '_';
+    for (i, line) in src.lines().enumerate() {
+        if !(line.contains("{{") || line.contains("{%")) {
+            continue;
+        }
+        let mut from = 0;
+        while let Some(pos) = line[from..].find(name) {
+            let at = from + pos;
+            let before = line[..at].chars().next_back();
+            let after = line[at + name.len()..].chars().next();
+            if !before.is_some_and(ident) && !after.is_some_and(ident) {
+                return i + 1;
+            }
+            from = at + name.len();
+        }
+    }
+    1
+}
+
+/// A minijinja error as one Chinese line with the template's file and line.
+fn template_error(file: &str, e: &minijinja::Error) -> crate::Error {
+    use minijinja::ErrorKind as K;
+    let what = match e.kind() {
+        K::SyntaxError => "语法错误（检查 {{ }}、{% %} 是否成对，标签是否写对）",
+        K::UndefinedError => "用到了不存在的值",
+        K::UnknownFilter => "用到了不存在的过滤器",
+        K::UnknownTest => "用到了不存在的判断",
+        K::UnknownFunction => "用到了不存在的函数",
+        K::InvalidOperation => "不能这样运算",
+        K::TooManyArguments | K::MissingArgument => "参数个数不对",
+        K::BadEscape => "字符串中的转义写法有误",
+        _ => "无法生成正文",
+    };
+    let place = e.line().map(|l| format!("第{l}行: ")).unwrap_or_default();
+    config_err!("{}: {place}模板错误：{what}", printable(file)).hint(
+        "请对照 templates/README.md 改正模板；占位符写作 {{ 名称 }}，循环写作 {% for x in 列表 %}…{% endfor %}",
+    )
+}
 
 /// The line that stands for the leading-group list in a prose template.
 pub const MEMBERS_MARK: &str = "<领导小组名单>";
@@ -19,10 +128,10 @@ pub fn render(template: &str, name: &str, ctx: &Value) -> Result<String> {
     // Values are printed as they are: this is plain text, not HTML.
     env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
     env.add_template(name, template)
-        .map_err(|e| failed!("{name}: 模板错误：{e}"))?;
+        .map_err(|e| template_error(name, &e))?;
     env.get_template(name)
         .and_then(|t| t.render(ctx))
-        .map_err(|e| failed!("{name}: 模板错误：{e}"))
+        .map_err(|e| template_error(name, &e))
 }
 
 /// Renders a one-off string (such as a campaign's requirement text) with `ctx`.

@@ -14,6 +14,8 @@ struct RawRubric {
     id: String,
     title: String,
     headers: Vec<String>,
+    /// The full score; 100 when not given.
+    total: Option<f64>,
     items: Vec<Spanned<RawItem>>,
 }
 
@@ -49,8 +51,13 @@ struct RawDeduction {
 
 pub fn load_file(path: &Path) -> Result<Rubric> {
     let name = path.display().to_string();
-    let src = std::fs::read_to_string(path)
-        .map_err(|e| config_err!("{name}: 无法读取考核细则文件：{e}"))?;
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        config_err!(
+            "{}: 无法读取考核细则文件：{}",
+            crate::error::printable(&name),
+            crate::error::os(&e)
+        )
+    })?;
     load_str(&src, &name)
 }
 
@@ -63,9 +70,17 @@ pub fn load_str(src: &str, file: &str) -> Result<Rubric> {
     if raw.items.is_empty() {
         return Err(config_err!("{file}: 没有任何考核项目（[[items]]）"));
     }
+    let total = match raw.total {
+        None => Pts::from_int(100),
+        Some(t) => pts(t)
+            .filter(|p| *p > Pts::ZERO)
+            .ok_or_else(|| config_err!("{file}: 满分 total = {t} 不是有效的分数"))?,
+    };
+    let mut lines = std::collections::BTreeMap::new();
     let mut items = Vec::with_capacity(raw.items.len());
     for (idx, sp) in raw.items.iter().enumerate() {
         let line = line_of(src, sp.span().start);
+        lines.insert(sp.get_ref().no.to_string(), line);
         let ri = sp.get_ref();
         let at = |msg: String| config_err!("{file}: 第{line}行，第{}项：{msg}", ri.no);
         if ri.no as usize != idx + 1 {
@@ -97,6 +112,7 @@ pub fn load_str(src: &str, file: &str) -> Result<Rubric> {
         let mut rules = Vec::with_capacity(ri.rules.len());
         for (k, rs) in ri.rules.iter().enumerate() {
             let rline = line_of(src, rs.span().start);
+            lines.insert(format!("{}-{}", ri.no, k + 1), rline);
             let rr = rs.get_ref();
             let rat = |msg: String| {
                 config_err!("{file}: 第{rline}行，第{}项第{}条细则：{msg}", ri.no, k + 1)
@@ -160,6 +176,8 @@ pub fn load_str(src: &str, file: &str) -> Result<Rubric> {
         items,
         content_hash: String::new(),
         source: file.to_string(),
+        total,
+        lines,
     };
     rubric.content_hash = content_hash(&rubric);
     let errors: Vec<String> = super::lint::lint(&rubric)

@@ -23,6 +23,13 @@ pub struct Rubric {
     /// Where it was loaded from (a path or `内置:…`), for messages.
     #[serde(skip)]
     pub source: String,
+    /// The full score the scored items and 减分项 add up to (`total`, 100
+    /// when the file does not say).
+    #[serde(skip)]
+    pub total: Pts,
+    /// The line of each item (`"N"`) and rule (`"N-k"`) in the file.
+    #[serde(skip)]
+    pub lines: std::collections::BTreeMap<String, usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -95,6 +102,23 @@ impl Deduction {
         }
     }
 
+    /// How points are taken away, in the office's words, for a rule of
+    /// `points` (none for bonus and veto rules).
+    pub fn describe(self, points: Option<Pts>) -> String {
+        let p = points.unwrap_or_default();
+        match self {
+            Deduction::AllOrNothing => format!("未做到的扣 {p} 分（全扣或不扣）"),
+            Deduction::PartialOrAll { partial } => {
+                format!("不全的扣 {partial} 分，未做到的扣 {p} 分")
+            }
+            Deduction::Step { step } => format!("每缺一项扣 {step} 分，最多扣 {p} 分"),
+            Deduction::PerInstance { step } => format!("每处扣 {step} 分，扣完 {p} 分为止"),
+            Deduction::Judgement => format!("考核组酌情扣 0 至 {p} 分"),
+            Deduction::Bonus { per, cap } => format!("每项加 {per} 分，最多加 {cap} 分"),
+            Deduction::Veto => "一票否决".into(),
+        }
+    }
+
     /// Whether `d` is one of the amounts the rule's wording allows.
     pub fn allows(self, d: Pts, points: Pts) -> bool {
         if d == Pts::ZERO || d == points {
@@ -110,6 +134,15 @@ impl Deduction {
 }
 
 impl Rubric {
+    /// The line of item `no`, or of its rule `rule`, in the file; 0 unknown.
+    pub fn line(&self, no: u32, rule: Option<u32>) -> usize {
+        let key = match rule {
+            Some(k) => format!("{no}-{k}"),
+            None => no.to_string(),
+        };
+        self.lines.get(&key).copied().unwrap_or(0)
+    }
+
     /// The code printed in the `编号` column for rule `r` of item `i`.
     pub fn code(item: &Item, rule: &Rule) -> String {
         format!("{}-{}", item.no, rule.no)
@@ -131,6 +164,7 @@ impl Rubric {
     }
 
     /// Total of the scored items and the 减分项: 100 in the seed.
+    /// (What it should be is [`Rubric::total`].)
     pub fn total_points(&self) -> Pts {
         self.items
             .iter()
@@ -198,4 +232,49 @@ impl Rubric {
             .collect();
         json!({ "id": self.id, "title": self.title, "items": items })
     }
+}
+
+/// `kaohe rubric show`: every item and every rule with its points and how
+/// they are deducted.
+pub fn listing(r: &Rubric) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}（{}），{} 项，计分项目合计 {} 分（满分 {} 分）",
+        r.title,
+        r.id,
+        r.items.len(),
+        r.total_points(),
+        r.total
+    );
+    for i in &r.items {
+        let pts = match (i.kind, i.points) {
+            (ItemKind::Bonus, _) => "加分项".to_string(),
+            (ItemKind::Veto, _) => "否决项".to_string(),
+            (ItemKind::Penalty, Some(p)) => format!("减分项 {p} 分"),
+            (_, Some(p)) => format!("{p} 分"),
+            (_, None) => "—".to_string(),
+        };
+        let _ = writeln!(out, "\n第{}项  {}  {}", i.no, i.level1, pts);
+        if let Some(l2) = &i.level2 {
+            let _ = writeln!(out, "  {l2}");
+        }
+        let _ = writeln!(out, "  {}", i.content);
+        for rule in &i.rules {
+            let rp = rule
+                .points
+                .map(|p| format!("{p} 分"))
+                .unwrap_or_else(|| "—".into());
+            let _ = writeln!(
+                out,
+                "  {}  {}  {}：{}",
+                Rubric::code(i, rule),
+                rp,
+                rule.deduction.describe(rule.points),
+                rule.text
+            );
+        }
+    }
+    out
 }

@@ -22,6 +22,28 @@ pub struct Problem {
     pub message: String,
     /// Errors stop scoring; warnings are shown and scoring goes on.
     pub error: bool,
+    /// What to do about it, shown on its own `提示：` line.
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    /// A problem with the whole file.
+    pub fn file(file: &str, message: String, error: bool) -> Problem {
+        Problem {
+            file: file.to_string(),
+            sheet: None,
+            cell: None,
+            message,
+            error,
+            hint: None,
+        }
+    }
+
+    /// The same problem with `hint` as its remedy.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Problem {
+        self.hint = Some(hint.into());
+        self
+    }
 }
 
 impl fmt::Display for Problem {
@@ -34,6 +56,10 @@ impl fmt::Display for Problem {
             (Some(s), Some(c)) => write!(f, "{file}: {}!{c}: {kind}：{message}", printable(s)),
             (Some(s), None) => write!(f, "{file}: {}: {kind}：{message}", printable(s)),
             _ => write!(f, "{file}: {kind}：{message}"),
+        }?;
+        match &self.hint {
+            Some(h) => write!(f, "\n提示：{}", printable(h)),
+            None => Ok(()),
         }
     }
 }
@@ -107,8 +133,29 @@ impl Ctx<'_> {
             cell: Some(a1(row, col)),
             message,
             error,
+            hint: None,
         });
     }
+}
+
+impl Ctx<'_> {
+    /// Gives the last problem `hint` as its remedy.
+    fn hint(&mut self, hint: impl Into<String>) {
+        if let Some(p) = self.problems.last_mut() {
+            p.hint = Some(hint.into());
+        }
+    }
+}
+
+/// The unit of the campaign the file is named after (`市公安局.xlsx`),
+/// if any.
+fn named_unit<'a>(file: &str, l: &'a Loaded) -> Option<&'a str> {
+    let stem = Path::new(file).file_stem()?.to_str()?.trim();
+    l.campaign
+        .units
+        .iter()
+        .find(|u| u.name == stem || safe_file_name(&u.name) == stem)
+        .map(|u| u.name.as_str())
 }
 
 fn whole(file: &str, message: String) -> Problem {
@@ -118,6 +165,7 @@ fn whole(file: &str, message: String) -> Problem {
         cell: None,
         message,
         error: true,
+        hint: None,
     }
 }
 
@@ -180,7 +228,7 @@ fn sniff(bytes: &[u8]) -> Result<(), String> {
 /// Refuses a zip whose parts would inflate past the limit, before reading it.
 fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), String> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format!("文件已损坏，无法打开（{e}）"))?;
+        .map_err(|_| "文件已损坏，无法打开（不是完整的表格文件）".to_string())?;
     if zip.len() > 10_000 {
         return Err(format!("文件包含 {} 个部件，不是正常的评分表", zip.len()));
     }
@@ -188,7 +236,7 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), String> {
     for i in 0..zip.len() {
         let f = zip
             .by_index_raw(i)
-            .map_err(|e| format!("文件已损坏（{e}）"))?;
+            .map_err(|_| "文件已损坏（其中的部件无法读取）".to_string())?;
         total = total.saturating_add(f.size());
         if f.compressed_size() > 0
             && f.size() / f.compressed_size().max(1) > 1000
@@ -213,11 +261,24 @@ fn check_zip(bytes: &[u8], limits: &Limits) -> Result<(), String> {
 /// Reads one filled form. Returns the form when it has no errors, and every
 /// problem (errors and warnings) found in it.
 pub fn read(path: &Path, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
+    read_opts(path, l, Options::default())
+}
+
+/// As [`read`], with `opts`.
+pub fn read_opts(path: &Path, l: &Loaded, opts: Options) -> (Option<Filled>, Vec<Problem>) {
     let file = path.display().to_string();
     let limits = &l.campaign.limits;
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) => return (None, vec![whole(&file, format!("无法读取文件：{e}"))]),
+        Err(e) => {
+            return (
+                None,
+                vec![whole(
+                    &file,
+                    format!("无法读取文件：{}", crate::error::os(&e)),
+                )],
+            );
+        }
     };
     if meta.len() > limits.max_file_bytes {
         return (
@@ -234,12 +295,41 @@ pub fn read(path: &Path, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
     }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return (None, vec![whole(&file, format!("无法读取文件：{e}"))]),
+        Err(e) => {
+            return (
+                None,
+                vec![whole(
+                    &file,
+                    format!("无法读取文件：{}", crate::error::os(&e)),
+                )],
+            );
+        }
     };
-    read_bytes(&bytes, &file, l)
+    read_bytes_opts(&bytes, &file, l, opts)
 }
 
+/// How forms are read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Score a form whose rubric was edited after it went out against the
+    /// new rubric (`--accept-changed-rubric`), with a warning listing the
+    /// changes, instead of refusing it.
+    pub accept_changed_rubric: bool,
+}
+
+/// The start of the message about a rubric edited after its forms went out.
+pub const RUBRIC_CHANGED: &str = "考核细则在这份评分表下发后被修改过";
+
 pub fn read_bytes(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
+    read_bytes_opts(bytes, file, l, Options::default())
+}
+
+pub fn read_bytes_opts(
+    bytes: &[u8],
+    file: &str,
+    l: &Loaded,
+    opts: Options,
+) -> (Option<Filled>, Vec<Problem>) {
     if let Err(m) = sniff(bytes) {
         return (None, vec![whole(file, m)]);
     }
@@ -251,7 +341,7 @@ pub fn read_bytes(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<
     // calamine is not meant to panic, but a damaged file must never take the
     // whole run down: a panic here is reported as a damaged file.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_workbook(bytes, file, l)
+        read_workbook(bytes, file, l, opts)
     }));
     match result {
         Ok(r) => r,
@@ -263,7 +353,10 @@ pub fn read_bytes(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<
 /// auto-detection tries every format and keeps none of their errors, so a
 /// password-protected .xls would only be "Cannot detect file format".
 fn open(bytes: &[u8]) -> Result<Sheets<Cursor<&[u8]>>, String> {
-    let damaged = |e: &dyn fmt::Display| format!("文件已损坏或格式不受支持，无法打开（{e}）");
+    // calamine's reason is in English: the person is told what to do instead.
+    let damaged = |_: &dyn fmt::Display| {
+        "文件已损坏或格式不受支持，无法打开；请用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再提交".to_string()
+    };
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
         return match calamine::Xls::new(Cursor::new(bytes)) {
             Ok(x) => Ok(Sheets::Xls(x)),
@@ -380,7 +473,12 @@ pub fn probe(bytes: &[u8], limits: &Limits) {
     }));
 }
 
-fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
+fn read_workbook(
+    bytes: &[u8],
+    file: &str,
+    l: &Loaded,
+    opts: Options,
+) -> (Option<Filled>, Vec<Problem>) {
     let limits = &l.campaign.limits;
     let mut wb = match open(bytes) {
         Ok(wb) => wb,
@@ -425,6 +523,7 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
                         cell: None,
                         message,
                         error: true,
+                        hint: None,
                     }],
                 );
             }
@@ -456,6 +555,7 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
             cell: None,
             message: format!("评分工作表被改名为“{sheet}”，已按表头识别"),
             error: false,
+            hint: None,
         });
     }
     if range.height() > limits.max_rows as usize {
@@ -471,6 +571,7 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
                     limits.max_rows
                 ),
                 error: true,
+                hint: None,
             }],
         );
     }
@@ -485,13 +586,19 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
     if !meta.is_empty() {
         let campaign = meta.get(META_CAMPAIGN).map(String::as_str).unwrap_or("");
         if campaign != l.campaign.id {
-            cx.problems.push(whole(
-                file,
-                format!(
-                    "这是考核“{campaign}”的评分表，不是本次考核（{}）的",
-                    l.campaign.id
-                ),
-            ));
+            cx.problems.push(
+                whole(
+                    file,
+                    format!(
+                        "这是考核“{campaign}”的评分表，不是本次考核（{}）的",
+                        l.campaign.id
+                    ),
+                )
+                .with_hint(format!(
+                    "可能是在错误的考核文件夹中运行，或忘了 --campaign（本次用的考核方案：{}）；也可能是单位交回了往年的评分表",
+                    l.source
+                )),
+            );
             return (None, cx.problems);
         }
     }
@@ -536,9 +643,23 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
                 l.campaign.id
             ),
             error: true,
+            hint: None,
         });
         return (None, cx.problems);
     };
+    if let Some(other) = named_unit(file, l).filter(|o| *o != unit.name) {
+        cx.problems.push(
+            whole(
+                file,
+                format!("文件名是“{other}”，但表内的被考核单位是“{}”", unit.name),
+            )
+            .with_hint(format!(
+                "可能交错了文件或改错了文件名：请向{other}和{}核实，换成正确的评分表或改正文件名后重新检查",
+                unit.name
+            )),
+        );
+        return (None, cx.problems);
+    }
     let rubric = l.rubric(&unit.rubric);
     if meta.is_empty() {
         cx.problems.push(Problem {
@@ -547,6 +668,7 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
             cell: None,
             message: "隐藏的 kaohe 工作表已丢失（可能被另存时删除），已按编号和单位名称识别".into(),
             error: false,
+            hint: None,
         });
     } else {
         let rid = meta.get(META_RUBRIC).map(String::as_str).unwrap_or("");
@@ -562,23 +684,70 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
         }
         let hash = meta.get(META_RUBRIC_HASH).map(String::as_str).unwrap_or("");
         if hash != rubric.content_hash {
-            cx.problems.push(whole(
-                file,
-                format!("考核细则“{rid}”在这份评分表下发后被修改过，请用新下发的评分表重新填报"),
-            ));
-            return (None, cx.problems);
+            let changes = rubric_changes(&range, header_row, c_code, rubric);
+            let what = if changes.is_empty() {
+                "改动不在评分细则的文字和分值中（可能是考核内容、标题或扣分方式）".to_string()
+            } else {
+                let n = changes.len();
+                let shown: Vec<String> = changes.into_iter().take(8).collect();
+                format!(
+                    "{}{}",
+                    shown.join("；"),
+                    if n > 8 {
+                        format!("；等共 {n} 处")
+                    } else {
+                        String::new()
+                    }
+                )
+            };
+            let msg = format!("{RUBRIC_CHANGED}（考核细则“{rid}”）：{what}");
+            if opts.accept_changed_rubric {
+                cx.problems.push(
+                    Problem::file(file, format!("{msg}；已按新细则评分"), false)
+                        .with_hint("评分结果按修改后的考核细则计算，改动记录在 results.json 的 rubric_changes 中"),
+                );
+            } else {
+                cx.problems.push(whole(file, msg).with_hint(
+                    "请把用新细则生成的评分表（kaohe blank）发给该单位重新填报；如改动不影响这份评分表，可加 --accept-changed-rubric 按新细则评分，改动会列在结果中",
+                ));
+                return (None, cx.problems);
+            }
         }
     }
 
     // The rows, by code.
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut entries = BTreeMap::new();
+    // Whether any input cell (扣分, 扣分原因) holds anything.
+    let mut touched = false;
+    // Rows without a code that hold text: inserted by the unit.
+    let mut uncoded: Vec<(u32, u32, String)> = Vec::new();
+    let last_coded = range
+        .rows()
+        .enumerate()
+        .skip(header_row as usize + 1)
+        .filter(|(_, row)| is_code(&cell_text(row.get(c_code as usize).unwrap_or(&Data::Empty))))
+        .map(|(i, _)| i)
+        .last()
+        .unwrap_or(0);
     for (i, row) in range.rows().enumerate().skip(header_row as usize + 1) {
         let r = r0 + i as u32;
         let get = |c: u32| row.get(c as usize).unwrap_or(&Data::Empty);
         let code = cell_text(get(c_code));
         if code.is_empty() || !is_code(&code) {
+            // Inside the rubric's rows any text is the unit's; below them
+            // (the totals) only text in the input columns is.
+            let text = row.iter().enumerate().find(|(j, d)| {
+                (i < last_coded || *j as u32 == c_deduct || *j as u32 == c_reason)
+                    && !cell_text(d).is_empty()
+            });
+            if let Some((j, d)) = text {
+                uncoded.push((r, c0 + j as u32, cell_text(d)));
+            }
             continue;
+        }
+        if !cell_text(get(c_deduct)).is_empty() || !cell_text(get(c_reason)).is_empty() {
+            touched = true;
         }
         if let Some(first) = seen.get(&code) {
             cx.at(
@@ -651,6 +820,36 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
             entries.insert(code, e);
         }
     }
+    for (r, c, text) in uncoded {
+        let shown: String = text.chars().take(20).collect();
+        cx.problems.push(
+            Problem {
+                file: file.into(),
+                sheet: Some(cx.sheet.clone()),
+                cell: Some(a1(r, c)),
+                message: format!(
+                    "这一行不是评分表原有的行（没有编号），其中的“{shown}”不会计入评分"
+                ),
+                error: false,
+                hint: None,
+            }
+            .with_hint(
+                "扣分和扣分原因请填在对应细则那一行的“扣分”“扣分原因”栏；说明可写在扣分原因中",
+            ),
+        );
+    }
+    if !touched && !seen.is_empty() {
+        cx.problems.push(
+            Problem::file(
+                file,
+                "这份评分表的“扣分”“扣分原因”栏一格也没有填写，看起来是下发时的空白表".into(),
+                false,
+            )
+            .with_hint(
+                "如果该单位确实没有任何扣分，可以不理会；否则请确认交回的是不是填好的那份文件",
+            ),
+        );
+    }
     let missing: Vec<String> = rubric
         .rules()
         .map(|(i, r)| Rubric::code(i, r))
@@ -669,6 +868,7 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
                 if missing.len() > 12 { " 等" } else { "" }
             ),
             error: true,
+            hint: None,
         });
     }
     let ok = !cx.problems.iter().any(|p| p.error);
@@ -680,6 +880,56 @@ fn read_workbook(bytes: &[u8], file: &str, l: &Loaded) -> (Option<Filled>, Vec<P
         entries,
     });
     (filled, cx.problems)
+}
+
+/// What differs between the rules a form carries (编号, 评分细则 text in
+/// the column after it, 分值) and the rubric now: changed texts and points,
+/// rules added and removed.
+fn rubric_changes(range: &Range<Data>, header_row: u32, c_code: u32, r: &Rubric) -> Vec<String> {
+    let header: Vec<String> = range
+        .rows()
+        .nth(header_row as usize)
+        .map(|row| row.iter().map(cell_text).collect())
+        .unwrap_or_default();
+    let c_points = header.iter().position(|h| h == "分值");
+    let c_text = c_code as usize + 1;
+    let mut out = Vec::new();
+    let mut on_form: Vec<String> = Vec::new();
+    for row in range.rows().skip(header_row as usize + 1) {
+        let code = cell_text(row.get(c_code as usize).unwrap_or(&Data::Empty));
+        if !is_code(&code) {
+            continue;
+        }
+        on_form.push(code.clone());
+        let Some((_, rule)) = r.find_code(&code) else {
+            out.push(format!("删去了细则 {code}"));
+            continue;
+        };
+        let text = cell_text(row.get(c_text).unwrap_or(&Data::Empty));
+        if !text.is_empty() && text != rule.text.trim() {
+            out.push(format!("细则 {code} 的文字改了"));
+        }
+        if let (Some(c), Some(now)) = (c_points, rule.points) {
+            let was = row.get(c).and_then(|d| match d {
+                Data::Float(f) => Pts::from_f64(*f),
+                Data::Int(i) => Pts::from_f64(*i as f64),
+                Data::String(s) => parse_number_text(s),
+                _ => None,
+            });
+            if let Some(was) = was
+                && was != now
+            {
+                out.push(format!("细则 {code} 的分值由 {was} 分改为 {now} 分"));
+            }
+        }
+    }
+    for (item, rule) in r.rules() {
+        let code = Rubric::code(item, rule);
+        if !on_form.contains(&code) {
+            out.push(format!("新增了细则 {code}"));
+        }
+    }
+    out
 }
 
 fn is_code(s: &str) -> bool {
@@ -801,8 +1051,25 @@ fn read_deduction(
             r,
             c,
             false,
-            format!("扣分 {d} 不是本条扣分标准 {step} 分的整数倍，请核对"),
+            format!(
+                "本条每处扣 {step} 分，这里扣了 {d} 分，不是 {step} 分的整数倍，是不是填错了？"
+            ),
         );
+        cx.hint(format!(
+            "请按本条的扣分标准核对：扣分应是 {step} 分的 1 倍、2 倍……；确实如此可以不理会"
+        ));
+    }
+    if d == Pts::ZERO && !reason.is_empty() {
+        cx.at(
+            r,
+            c_reason,
+            false,
+            format!(
+                "填了扣分原因“{}”，但“扣分”栏没有扣分",
+                reason.chars().take(20).collect::<String>()
+            ),
+        );
+        cx.hint("如应扣分，请在同一行的“扣分”栏填写分数；否则这段文字作为备注保留在评分表存档中");
     }
     Some(Entry {
         amount: d,

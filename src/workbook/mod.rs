@@ -5,6 +5,7 @@
 pub mod blank;
 pub mod ingest;
 pub mod results;
+pub mod scan;
 
 /// The sheet a unit fills in.
 pub const SCORING_SHEET: &str = "评分表";

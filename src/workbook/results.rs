@@ -8,11 +8,20 @@ use crate::render::docs::group_name;
 use crate::score::UnitScore;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
 
+/// The status of a unit whose form has not come in (`score --partial`).
+pub const NOT_IN: &str = "未报送";
+
 pub fn workbook(l: &Loaded, units: &[UnitScore]) -> Result<Vec<u8>> {
-    crate::timing::time(crate::timing::Stage::Xlsx, || write(l, units))
+    workbook_partial(l, units, &[])
 }
 
-fn write(l: &Loaded, units: &[UnitScore]) -> Result<Vec<u8>> {
+/// As [`workbook`], with the `missing` units listed under each group's
+/// ranking as 未报送.
+pub fn workbook_partial(l: &Loaded, units: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
+    crate::timing::time(crate::timing::Stage::Xlsx, || write(l, units, missing))
+}
+
+fn write(l: &Loaded, units: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
     let x = |e: XlsxError| failed!("写入 results.xlsx 失败：{e}");
     let c = &l.campaign;
     let mut wb = Workbook::new();
@@ -33,7 +42,12 @@ fn write(l: &Loaded, units: &[UnitScore]) -> Result<Vec<u8>> {
         .set_align(FormatAlign::Center);
     for r in &l.rubrics {
         let mine: Vec<&UnitScore> = units.iter().filter(|u| u.rubric == r.id).collect();
-        if mine.is_empty() {
+        let absent: Vec<&str> = missing
+            .iter()
+            .copied()
+            .filter(|m| l.unit(m).is_some_and(|u| u.rubric == r.id))
+            .collect();
+        if mine.is_empty() && absent.is_empty() {
             continue;
         }
         let group = group_name(l, &r.id);
@@ -46,7 +60,14 @@ fn write(l: &Loaded, units: &[UnitScore]) -> Result<Vec<u8>> {
             .collect();
         ws.set_name(if name.is_empty() { r.id.clone() } else { name })
             .map_err(x)?;
-        let heads: Vec<String> = mine[0].subtotals.iter().map(|(h, _)| h.clone()).collect();
+        let heads: Vec<String> = match mine.first() {
+            Some(u) => u.subtotals.iter().map(|(h, _)| h.clone()).collect(),
+            None => r
+                .scored_level1_headings()
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
+        };
         let mut cols: Vec<(String, f64)> = vec![("名次".into(), 6.0), ("单位".into(), 22.0)];
         cols.extend(heads.iter().map(|h| (h.clone(), 9.0)));
         cols.extend([
@@ -97,6 +118,18 @@ fn write(l: &Loaded, units: &[UnitScore]) -> Result<Vec<u8>> {
                 "否".to_string()
             };
             ws.write_string_with_format(row, col + 1, &veto, &left)
+                .map_err(x)?;
+        }
+        let grade_col = 2 + heads.len() as u16 + 3;
+        for (k, name) in absent.iter().enumerate() {
+            let row = 2 + (mine.len() + k) as u32;
+            for col in 0..=last {
+                ws.write_blank(row, col, &cell).map_err(x)?;
+            }
+            ws.write_string_with_format(row, 0, "—", &cell).map_err(x)?;
+            ws.write_string_with_format(row, 1, *name, &left)
+                .map_err(x)?;
+            ws.write_string_with_format(row, grade_col, NOT_IN, &cell)
                 .map_err(x)?;
         }
         ws.set_paper_size(9);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::support::{kaohe_in, tool};
+use crate::support::{BUILTIN, kaohe_in, tool};
 
 const MM: f64 = 72.0 / 25.4;
 /// The text block: 37 mm from the top, 28 mm from the left, 156 x 225 mm.
@@ -639,7 +639,7 @@ fn every_sentence_of_the_seed_is_in_the_notice_in_order() {
 fn the_same_inputs_give_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(["notice", "-q", "--out"])
+        .args(["notice", "-q", "--campaign", BUILTIN, "--out"])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -659,7 +659,9 @@ fn campaign_copy(dir: &Path, edit: impl Fn(&str) -> Option<String>) -> PathBuf {
     let src = std::fs::read_to_string(root.join("src/builtin/zhongwei-2018.toml")).unwrap();
     let mut out = String::new();
     for line in src.lines() {
-        if line.starts_with("rubrics = ") {
+        if line.starts_with("templates = ") {
+            out.push_str(&format!("templates = {:?}\n", root.join("templates")));
+        } else if line.starts_with("rubrics = ") {
             let r = root.join("rubrics");
             out.push_str(&format!(
                 "rubrics = [{:?}, {:?}]\n",
@@ -719,7 +721,7 @@ fn fonts_are_found_from_any_folder_and_only_from_the_fonts_folder() {
     );
     // KAOHE_FONTS is used when set.
     let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(["schedule", "-q", "--out", "o4"])
+        .args(["schedule", "-q", "--campaign", BUILTIN, "--out", "o4"])
         .current_dir(dir.path())
         .env("KAOHE_FONTS", &fonts)
         .output()

@@ -153,6 +153,7 @@ fn problem(file: &str, sheet: Option<&str>, cell: Option<&str>, msg: &str, error
         cell: cell.map(Into::into),
         message: msg.into(),
         error,
+        hint: None,
     }
 }
 
@@ -207,8 +208,10 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
+    let args: Vec<std::ffi::OsString> = args.into_iter().map(|a| a.as_ref().into()).collect();
     let mut c = Command::new(BIN);
-    c.args(args)
+    c.args(&args)
+        .args(builtin_campaign_unless_given(&args))
         .arg("--quiet")
         .arg("--fonts")
         .arg(Path::new(ROOT).join("fonts"))
@@ -225,6 +228,28 @@ where
     kaohe_cmd(args).output().expect("kaohe runs")
 }
 
+/// `--campaign` with the built-in campaign file for the commands that need
+/// a campaign, unless the arguments name one.
+fn builtin_campaign_unless_given<S: AsRef<OsStr>>(args: &[S]) -> Vec<std::ffi::OsString> {
+    let first = args
+        .first()
+        .map(|a| a.as_ref().to_string_lossy().into_owned());
+    let needs = matches!(
+        first.as_deref(),
+        Some("notice" | "blank" | "schedule" | "check" | "score")
+    );
+    if needs && !args.iter().any(|a| a.as_ref() == "--campaign") {
+        vec![
+            "--campaign".into(),
+            Path::new(ROOT)
+                .join("src/builtin/zhongwei-2018.toml")
+                .into(),
+        ]
+    } else {
+        Vec::new()
+    }
+}
+
 /// Runs kaohe in a shell with `ulimit -v` (KiB), so unbounded memory ends
 /// in a failed allocation instead of taking the machine down.
 fn kaohe_limited(kib: u64, args: &[&OsStr]) -> Output {
@@ -234,6 +259,7 @@ fn kaohe_limited(kib: u64, args: &[&OsStr]) -> Output {
         .arg("sh")
         .arg(BIN)
         .args(args)
+        .args(builtin_campaign_unless_given(args))
         .arg("--quiet")
         .current_dir(ROOT)
         .stdin(Stdio::null());
@@ -857,7 +883,9 @@ fn campaign_file(dir: &Path, units: &[(&str, &str)], extra: &str) -> PathBuf {
     let src =
         std::fs::read_to_string(Path::new(ROOT).join("src/builtin/zhongwei-2018.toml")).unwrap();
     let head = &src[..src.find("[[units]]").unwrap()];
-    let mut s = head.replace("\"../../rubrics/", &format!("\"{ROOT}/rubrics/"));
+    let mut s = head
+        .replace("\"../../rubrics/", &format!("\"{ROOT}/rubrics/"))
+        .replace("\"../../templates\"", &format!("\"{ROOT}/templates\""));
     for (i, (name, rubric)) in units.iter().enumerate() {
         s.push_str(&format!(
             "[[units]]\nname = {}\nrubric = \"{rubric}\"\ndate = \"2018-11-{}\"\ntime = \"08:30-10:20\"\n\n",

@@ -23,9 +23,24 @@ pub fn tool(name: &str) -> Command {
     Command::new(name)
 }
 
+/// The built-in campaign file, for commands run outside a campaign folder.
+pub const BUILTIN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/src/builtin/zhongwei-2018.toml"
+);
+
 /// kaohe run in `cwd` with `args`, without a `KAOHE_FONTS` from the caller's
-/// environment.
+/// environment. Commands that need a campaign get the built-in one unless
+/// they name one.
 pub fn kaohe_in(cwd: &Path, args: &[&str]) -> Output {
+    let mut args = args.to_vec();
+    if matches!(
+        args.first(),
+        Some(&("notice" | "blank" | "schedule" | "check" | "score" | "self"))
+    ) && !args.contains(&"--campaign")
+    {
+        args.extend(["--campaign", BUILTIN]);
+    }
     Command::new(BIN)
         .args(args)
         .current_dir(cwd)
