@@ -24,7 +24,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use crate::support::{BIN, ROOT, squeeze};
+use crate::support::{BIN, ROOT, shared_dir, squeeze};
 
 /// The two rubrics of the built-in campaign.
 const COUNTY: &str = "county-2018";
@@ -43,28 +43,6 @@ fn first_unit<'a>(l: &'a Loaded, rubric: &str) -> &'a Unit {
         .iter()
         .find(|u| u.rubric == rubric)
         .expect("a unit of that rubric")
-}
-
-/// A folder for outputs shared by several tests through a `static`, which
-/// is never dropped: under target/tmp, one per process, and those of
-/// earlier runs (whose process is gone) removed.
-fn shared_dir(name: &str) -> PathBuf {
-    let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let prefix = format!("hostile-{name}-");
-    if let Ok(rd) = std::fs::read_dir(base) {
-        for e in rd.flatten() {
-            let file = e.file_name().to_string_lossy().to_string();
-            if let Some(pid) = file.strip_prefix(&prefix)
-                && !Path::new("/proc").join(pid).exists()
-            {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
-        }
-    }
-    let dir = base.join(format!("{prefix}{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn tmp() -> tempfile::TempDir {

@@ -4,5 +4,6 @@
 mod documents;
 mod hostile;
 mod libreoffice;
+mod printed;
 mod support;
 mod workbooks;
