@@ -302,4 +302,55 @@ mod tests {
             "a vetoed unit keeps its computed score"
         );
     }
+
+    #[test]
+    fn a_deduction_is_capped_at_the_rules_points() {
+        let l = crate::campaign::load(None).unwrap();
+        let r = l.rubric("county-2018");
+        // Rule 1-1 is worth 2 of item 1's 3 points; 3 entered deducts 2.
+        let s = score_unit(
+            r,
+            &filled(
+                "海原县人民政府",
+                "county-2018",
+                &[("1-1", 300, false, "无")],
+            ),
+        );
+        assert_eq!(s.items[0].deducted, Pts(200));
+        assert_eq!(s.items[0].score, Pts(100));
+        assert_eq!(s.items[0].reasons, ["①扣2分：无"]);
+        assert_eq!(s.base, Pts(9800));
+        assert_eq!(s.score, Pts(9800));
+    }
+
+    #[test]
+    fn a_vetoed_unit_does_not_share_the_rank_of_an_equal_score() {
+        let l = crate::campaign::load(None).unwrap();
+        let r = l.rubric("county-2018");
+        let mk =
+            |u: &str, e: &[(&str, i64, bool, &str)]| score_unit(r, &filled(u, "county-2018", e));
+        let units = vec![
+            // Vetoed, with the same score as the last unit not vetoed.
+            mk(
+                "海原县人民政府",
+                &[("1-1", 50, false, "x"), ("38-1", 0, true, "较大事故")],
+            ),
+            mk("中宁县人民政府", &[("1-1", 50, false, "x")]),
+            mk("沙坡头区人民政府", &[]),
+        ];
+        let ids = vec!["county-2018".to_string()];
+        let ranked = rank(units, &l.campaign, &ids);
+        let got: Vec<(&str, usize, String, bool)> = ranked
+            .iter()
+            .map(|u| (u.unit.as_str(), u.rank, u.score.to_string(), u.veto))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("沙坡头区人民政府", 1, "100".to_string(), false),
+                ("中宁县人民政府", 2, "99.5".to_string(), false),
+                ("海原县人民政府", 3, "99.5".to_string(), true),
+            ]
+        );
+    }
 }

@@ -338,15 +338,64 @@ pub fn read_bytes_opts(
     {
         return (None, vec![whole(file, m)]);
     }
-    // calamine is not meant to panic, but a damaged file must never take the
-    // whole run down: a panic here is reported as a damaged file.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        read_workbook(bytes, file, l, opts)
-    }));
-    match result {
-        Ok(r) => r,
-        Err(_) => (None, vec![whole(file, "文件已损坏，无法读取".into())]),
-    }
+    TRACE.with(|t| *t.borrow_mut() = Trace::default());
+    read_workbook(bytes, file, l, opts)
+}
+
+/// What a file is reported as when calamine panicked reading it.
+const DAMAGED: &str = "文件已损坏，无法读取";
+
+/// What the last `read_bytes` on this thread went through: where calamine
+/// panicked (each panic caught and reported as a damaged file), and whether
+/// the rows of the scoring sheet were reached. For tests and diagnostics.
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    /// `file:line:column` of each panic caught inside a call into calamine.
+    pub calamine_panics: Vec<String>,
+    /// The metadata, the unit and the rubric were accepted and the rows of
+    /// the scoring sheet were read.
+    pub reached_rows: bool,
+}
+
+thread_local! {
+    static TRACE: std::cell::RefCell<Trace> = std::cell::RefCell::default();
+    static IN_CALAMINE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The trace of the last `read_bytes` on this thread.
+pub fn last_trace() -> Trace {
+    TRACE.with(|t| t.borrow().clone())
+}
+
+/// A panic caught inside calamine; its location is in the [`Trace`].
+struct CalaminePanicked;
+
+/// Runs one call into calamine. calamine is not meant to panic, but a
+/// damaged file must never take the whole run down: a panic inside it is
+/// caught, its location recorded, and the file reported as damaged. Only
+/// calls into calamine go through here, so a panic in kaohe's own reading
+/// code is never mistaken for a damaged file.
+fn calamine<T>(f: impl FnOnce() -> T) -> Result<T, CalaminePanicked> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_CALAMINE.with(std::cell::Cell::get) {
+                // Recorded, and not printed: it is reported as a damaged file.
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()))
+                    .unwrap_or_default();
+                TRACE.with(|t| t.borrow_mut().calamine_panics.push(at));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    let outer = IN_CALAMINE.with(|c| c.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    IN_CALAMINE.with(|c| c.set(outer));
+    result.map_err(|_| CalaminePanicked)
 }
 
 /// Opens the workbook as what its first bytes say it is. calamine's
@@ -358,13 +407,17 @@ fn open(bytes: &[u8]) -> Result<Sheets<Cursor<&[u8]>>, String> {
         "文件已损坏或格式不受支持，无法打开；请用 Excel、WPS 或 LibreOffice 打开后另存为 .xlsx 再提交".to_string()
     };
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) {
-        return match calamine::Xls::new(Cursor::new(bytes)) {
-            Ok(x) => Ok(Sheets::Xls(x)),
-            Err(calamine::XlsError::Password) => Err(PASSWORD.into()),
-            Err(e) => Err(damaged(&e)),
+        return match calamine(|| calamine::Xls::new(Cursor::new(bytes))) {
+            Ok(Ok(x)) => Ok(Sheets::Xls(x)),
+            Ok(Err(calamine::XlsError::Password)) => Err(PASSWORD.into()),
+            Ok(Err(e)) => Err(damaged(&e)),
+            Err(CalaminePanicked) => Err(DAMAGED.into()),
         };
     }
-    calamine::open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|e| damaged(&e))
+    match calamine(|| calamine::open_workbook_auto_from_rs(Cursor::new(bytes))) {
+        Ok(r) => r.map_err(|e| damaged(&e)),
+        Err(CalaminePanicked) => Err(DAMAGED.into()),
+    }
 }
 
 /// Reads one sheet, and the cells that hold a formula without a stored
@@ -377,23 +430,20 @@ fn sheet_range(
     limits: &Limits,
 ) -> Result<SheetCells, SheetError> {
     let Sheets::Xlsx(x) = wb else {
-        return wb
-            .worksheet_range(name)
+        return calamine(|| wb.worksheet_range(name))?
             .map(|range| SheetCells {
                 range,
                 no_value: Vec::new(),
             })
             .map_err(|_| SheetError::Unreadable);
     };
-    let mut reader = x
-        .worksheet_cells_reader(name)
-        .map_err(|_| SheetError::Unreadable)?;
+    let mut reader =
+        calamine(|| x.worksheet_cells_reader(name))?.map_err(|_| SheetError::Unreadable)?;
     let max_cells = u64::from(limits.max_rows) * MAX_COLUMNS;
     let (mut cells, mut no_value) = (Vec::new(), Vec::new());
     let (mut r0, mut r1, mut c0, mut c1) = (u32::MAX, 0, u32::MAX, 0);
-    while let Some(c) = reader
-        .next_cell_with_formula()
-        .map_err(|_| SheetError::Unreadable)?
+    while let Some(c) =
+        calamine(|| reader.next_cell_with_formula())?.map_err(|_| SheetError::Unreadable)?
     {
         let formula = c.formula.as_deref().is_some_and(|f| !f.is_empty());
         if matches!(c.value, DataRef::Empty) && !formula {
@@ -404,7 +454,10 @@ fn sheet_range(
         if matches!(c.value, DataRef::Empty) {
             no_value.push(c.pos);
         } else if (cells.len() as u64) < max_cells {
-            cells.push(calamine::Cell::new(c.pos, Data::from(c.value)));
+            cells.push(calamine::Cell::new(
+                c.pos,
+                calamine(|| Data::from(c.value))?,
+            ));
         } else {
             return Err(SheetError::TooBig(format!(
                 "工作表的内容超过 {max_cells} 个单元格，不是正常的评分表"
@@ -426,7 +479,7 @@ fn sheet_range(
         }
     }
     Ok(SheetCells {
-        range: Range::from_sparse(cells),
+        range: calamine(|| Range::from_sparse(cells))?,
         no_value,
     })
 }
@@ -440,6 +493,13 @@ struct SheetCells {
 enum SheetError {
     Unreadable,
     TooBig(String),
+    Panicked,
+}
+
+impl From<CalaminePanicked> for SheetError {
+    fn from(_: CalaminePanicked) -> Self {
+        SheetError::Panicked
+    }
 }
 
 /// More columns than any scoring form has.
@@ -458,19 +518,19 @@ pub fn needs_isolation(head: &[u8]) -> bool {
 
 /// Opens a workbook and reads every sheet, as `read` would, and nothing
 /// else: what the child process does to see whether reading survives.
-/// A panic is not a resource limit: it is caught here, and the parent's own
-/// reading reports the file as damaged.
+/// A panic inside calamine is not a resource limit: it is caught, and the
+/// parent's own reading reports the file as damaged.
 pub fn probe(bytes: &[u8], limits: &Limits) {
     if sniff(bytes).is_err() {
         return;
     }
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        if let Ok(mut wb) = open(bytes) {
-            for name in wb.sheet_names() {
-                let _ = sheet_range(&mut wb, &name, limits);
-            }
+    if let Ok(mut wb) = open(bytes)
+        && let Ok(names) = calamine(|| wb.sheet_names())
+    {
+        for name in names {
+            let _ = sheet_range(&mut wb, &name, limits);
         }
-    }));
+    }
 }
 
 fn read_workbook(
@@ -484,14 +544,22 @@ fn read_workbook(
         Ok(wb) => wb,
         Err(m) => return (None, vec![whole(file, m)]),
     };
-    let names = wb.sheet_names();
+    let Ok(names) = calamine(|| wb.sheet_names()) else {
+        return (None, vec![whole(file, DAMAGED.into())]);
+    };
     let mut problems = Vec::new();
     // The metadata sheet, if it survived.
     let mut meta: BTreeMap<String, String> = BTreeMap::new();
     let mut meta_unit_row = 0u32;
-    if names.iter().any(|n| n == META_SHEET)
-        && let Ok(SheetCells { range, .. }) = sheet_range(&mut wb, META_SHEET, limits)
-    {
+    let meta_cells = if names.iter().any(|n| n == META_SHEET) {
+        match sheet_range(&mut wb, META_SHEET, limits) {
+            Err(SheetError::Panicked) => return (None, vec![whole(file, DAMAGED.into())]),
+            r => r.ok(),
+        }
+    } else {
+        None
+    };
+    if let Some(SheetCells { range, .. }) = meta_cells {
         let r0 = range.start().map(|(r, _)| r).unwrap_or(0);
         for (i, row) in range.rows().take(50).enumerate() {
             if let (Some(k), Some(v)) = (row.first(), row.get(1)) {
@@ -514,6 +582,7 @@ fn read_workbook(
         let cells = match sheet_range(&mut wb, name, limits) {
             Ok(cells) => cells,
             Err(SheetError::Unreadable) => continue,
+            Err(SheetError::Panicked) => return (None, vec![whole(file, DAMAGED.into())]),
             Err(SheetError::TooBig(message)) => {
                 return (
                     None,
@@ -716,6 +785,7 @@ fn read_workbook(
     }
 
     // The rows, by code.
+    TRACE.with(|t| t.borrow_mut().reached_rows = true);
     let mut seen: BTreeMap<String, u32> = BTreeMap::new();
     let mut entries = BTreeMap::new();
     // Whether any input cell (扣分, 扣分原因) holds anything.

@@ -16,12 +16,12 @@ const LEFT: f64 = 28.0 * MM;
 const WIDTH: f64 = 156.0 * MM;
 const HEIGHT: f64 = 225.0 * MM;
 
-/// The demo's output folder, made once for all tests of this file.
-fn demo() -> &'static Path {
+/// The demo's output folder, made once for all tests of this binary (under
+/// target/tmp, removed by the next run).
+pub(crate) fn demo() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
-        let dir = std::env::temp_dir().join(format!("kaohe-documents-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = crate::support::shared_dir("documents").join("demo");
         let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
             .args(["demo", "-q", "--out"])
             .arg(&dir)

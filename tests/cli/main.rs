@@ -5,5 +5,6 @@ mod campaign;
 mod documents;
 mod hostile;
 mod libreoffice;
+mod printed;
 mod support;
 mod workbooks;

@@ -1,6 +1,6 @@
 //! Helpers shared by the test modules.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The kaohe binary under test.
@@ -52,4 +52,26 @@ pub fn kaohe_in(cwd: &Path, args: &[&str]) -> Output {
 /// Whitespace removed: the seed and pdftotext break and pad lines.
 pub fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// A folder for outputs shared by several tests through a `static`, which
+/// is never dropped: under target/tmp, one per process, and those of
+/// earlier runs (whose process is gone) removed.
+pub fn shared_dir(name: &str) -> PathBuf {
+    let base = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let prefix = format!("kaohe-{name}-");
+    if let Ok(rd) = std::fs::read_dir(base) {
+        for e in rd.flatten() {
+            let file = e.file_name().to_string_lossy().to_string();
+            if let Some(pid) = file.strip_prefix(&prefix)
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
+    }
+    let dir = base.join(format!("{prefix}{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }

@@ -2256,6 +2256,39 @@ fn score_command_publishes_results_for_all_units() {
     }
     assert!(out_dir.join("results.xlsx").is_file());
     assert!(out_dir.join("circular.pdf").is_file());
+    // What is printed, against the hand-computed figures above.
+    let ranking = crate::printed::circular_rows(&out_dir.join("circular.pdf"), &l);
+    for (unit, score, rank, grade) in &want {
+        let r = &ranking[unit];
+        assert_eq!(
+            (&r.total, &r.rank, &r.grade, r.vetoed),
+            (
+                score,
+                &rank.to_string(),
+                grade,
+                unit == "中卫工业园区管委会"
+            ),
+            "{unit} in circular.pdf"
+        );
+    }
+    let filled = |unit: &str| out_dir.join(format!("filled/{unit}.pdf"));
+    let printed = crate::printed::filled_summary(&filled("海原县人民政府"));
+    assert_eq!(printed, "93.750否93.754（县（区）人民政府）优秀");
+    assert_eq!(
+        crate::printed::filled_item_scores(&filled("海原县人民政府")),
+        ["2.5", "4", "7.75", "1.5", "4"]
+    );
+    let printed = crate::printed::filled_summary(&filled("中卫工业园区管委会"));
+    assert_eq!(
+        printed,
+        "99.755（受到国家表彰5项）是（2018年6月发生较大生产安全事故，3人死亡）104.755（县（区）人民政府）不合格"
+    );
+    assert_eq!(
+        crate::printed::filled_item_scores(&filled("中卫工业园区管委会")),
+        ["2.75"]
+    );
+    // And every unit as results.json has it.
+    crate::printed::assert_printed_as_results(&out_dir, &l);
     // The archive copy reads back as the form it came from.
     let back = read_clean(
         &l,

@@ -1,0 +1,250 @@
+//! Every number a user reads, read back from the PDFs kaohe prints: each
+//! unit's filled score sheet (item scores, base, bonus, veto, total, rank,
+//! grade), its row in the circular's ranking (rank, level-1 subtotals,
+//! bonus, total, grade, the 一票否决 mark and note), and the schedule's
+//! dates and times. Compared with results.json for every unit here, and with
+//! hand-computed values in `workbooks::score_command_publishes_results_for_all_units`.
+//! Text comes from `pdftotext -raw` (content order, so wrapped cells stay
+//! whole).
+
+use crate::support::{squeeze, tool};
+use kaohe::campaign::{self, Loaded};
+use kaohe::points::Pts;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The text of a PDF in content order.
+pub fn raw_text(pdf: &Path) -> String {
+    let out = tool("pdftotext")
+        .args(["-raw", "-enc", "UTF-8"])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pdftotext {}", pdf.display());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Whitespace-separated words, without the page numbers ("— 5 —").
+fn words(text: &str) -> Vec<String> {
+    let w: Vec<&str> = text.split_whitespace().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < w.len() {
+        if w[i] == "—" && i + 2 < w.len() && w[i + 2] == "—" {
+            i += 3;
+            continue;
+        }
+        out.push(w[i].to_string());
+        i += 1;
+    }
+    out
+}
+
+/// A number as results.json has it, as kaohe prints it.
+fn pts(v: &Value) -> String {
+    Pts::from_f64(v.as_f64().unwrap_or_else(|| panic!("{v} is a number")))
+        .unwrap()
+        .to_string()
+}
+
+/// One row of the circular's ranking.
+#[derive(Debug, PartialEq)]
+pub struct Row {
+    pub rank: String,
+    pub subtotals: Vec<String>,
+    pub bonus: String,
+    pub total: String,
+    pub grade: String,
+    /// Printed with ※.
+    pub vetoed: bool,
+}
+
+/// The ranking rows of circular.pdf by unit: `rank unit[※] subtotals… bonus
+/// total grade`, for the units of `l` (whose groups have `headings` level-1
+/// headings each).
+pub fn circular_rows(pdf: &Path, l: &Loaded) -> BTreeMap<String, Row> {
+    let text = raw_text(pdf);
+    let mut rows = BTreeMap::new();
+    for line in text.lines() {
+        let w: Vec<&str> = line.split_whitespace().collect();
+        if w.len() < 5 || w[0].parse::<u32>().is_err() {
+            continue;
+        }
+        let name = w[1].trim_end_matches('※');
+        let Some(unit) = l.unit(name) else {
+            continue;
+        };
+        let n = l.rubric(&unit.rubric).scored_level1_headings().len();
+        assert_eq!(w.len(), 2 + n + 3, "a ranking row of {name}: {line}");
+        let row = Row {
+            rank: w[0].to_string(),
+            subtotals: w[2..2 + n].iter().map(|s| s.to_string()).collect(),
+            bonus: w[2 + n].to_string(),
+            total: w[3 + n].to_string(),
+            grade: w[4 + n].to_string(),
+            vetoed: w[1].ends_with('※'),
+        };
+        assert!(
+            rows.insert(name.to_string(), row).is_none(),
+            "{name} ranked twice"
+        );
+    }
+    rows
+}
+
+/// The summary under a filled sheet, whitespace removed: base, bonus,
+/// veto, total, rank (group), grade.
+pub fn filled_summary(pdf: &Path) -> String {
+    let text = raw_text(pdf);
+    let head = "基本得分 加分 一票否决 总分 名次 等次";
+    let at = text
+        .find(head)
+        .unwrap_or_else(|| panic!("{}: no summary", pdf.display()));
+    let rest = &text[at + head.len()..];
+    let end = rest.find('—').unwrap_or(rest.len());
+    squeeze(&rest[..end])
+}
+
+/// The item scores printed on a filled sheet ("得2.5分"), in order.
+pub fn filled_item_scores(pdf: &Path) -> Vec<String> {
+    let text = squeeze(&raw_text(pdf));
+    let mut out = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(p) = rest.find('得') {
+        rest = &rest[p + '得'.len_utf8()..];
+        let num: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        if !num.is_empty() && rest[num.len()..].starts_with('分') {
+            out.push(num);
+        }
+    }
+    out
+}
+
+/// Asserts that every unit of results.json in `out` is printed as it is
+/// there: on its filled sheet and in the circular's ranking.
+pub fn assert_printed_as_results(out: &Path, l: &Loaded) {
+    let json: Value = serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap())
+        .expect("results.json");
+    let units = json["units"].as_array().unwrap();
+    assert!(!units.is_empty());
+    let ranking = circular_rows(&out.join("circular.pdf"), l);
+    assert_eq!(ranking.len(), units.len(), "units in the ranking");
+    let circular = squeeze(&raw_text(&out.join("circular.pdf")));
+    for u in units {
+        let name = u["unit"].as_str().unwrap();
+        let veto = u["veto"].as_bool().unwrap();
+        let row = &ranking[name];
+        let want = Row {
+            rank: u["rank"].to_string(),
+            subtotals: u["subtotals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| pts(&s["score"]))
+                .collect(),
+            bonus: pts(&u["bonus"]),
+            total: pts(&u["score"]),
+            grade: u["grade"].as_str().unwrap().to_string(),
+            vetoed: veto,
+        };
+        assert_eq!(row, &want, "{name}: its row in circular.pdf");
+        let note = format!("{name}发生较大以上生产安全事故，实行“一票否决”，排在本组最后。");
+        assert_eq!(circular.contains(&note), veto, "{name}: the veto note");
+
+        let pdf = out.join(format!("filled/{name}.pdf"));
+        let summary = filled_summary(&pdf);
+        let group = l
+            .rubric(u["rubric"].as_str().unwrap())
+            .title
+            .trim_start_matches(|c: char| c.is_ascii_digit())
+            .trim_start_matches("年度")
+            .trim_end_matches("安全生产工作考核细则")
+            .to_string();
+        let bonus = pts(&u["bonus"]);
+        let start = if bonus == "0" {
+            format!("{}0", pts(&u["base"]))
+        } else {
+            format!("{}{bonus}（", pts(&u["base"]))
+        };
+        let veto_cell = if veto {
+            format!("是（{}）", squeeze(u["veto_reason"].as_str().unwrap()))
+        } else {
+            "否".to_string()
+        };
+        let end = format!(
+            "{veto_cell}{}{}（{group}）{}",
+            pts(&u["score"]),
+            u["rank"],
+            u["grade"].as_str().unwrap()
+        );
+        assert!(
+            summary.starts_with(&start) && summary.ends_with(&end),
+            "{name}: filled sheet summary {summary:?}, want {start:?}…{end:?}"
+        );
+        let scores: Vec<String> = u["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| !i["score"].is_null() && i["deducted"].as_f64().unwrap() > 0.0)
+            .map(|i| pts(&i["score"]))
+            .collect();
+        assert_eq!(
+            filled_item_scores(&pdf),
+            scores,
+            "{name}: item scores on its filled sheet"
+        );
+    }
+}
+
+/// "2018-11-14" as the schedule prints it: 11月14日.
+fn month_day(date: &str) -> String {
+    let mut p = date.split('-').skip(1).map(|x| x.parse::<u32>().unwrap());
+    format!("{}月{}日", p.next().unwrap(), p.next().unwrap())
+}
+
+/// Asserts that schedule.pdf lists every unit in order with its date (once
+/// per day, on the day's first row) and time, as the campaign says.
+pub fn assert_schedule_as_campaign(pdf: &Path, l: &Loaded) {
+    let w = words(&raw_text(pdf));
+    let head = w
+        .iter()
+        .position(|x| x == "考核安排")
+        .expect("the schedule's header");
+    let mut want = Vec::new();
+    let mut day = String::new();
+    for (i, u) in l.campaign.units.iter().enumerate() {
+        want.push((i + 1).to_string());
+        want.push(u.name.clone());
+        let d = month_day(&u.date);
+        if d != day {
+            want.push(d.clone());
+            day = d;
+        }
+        want.push(u.time.clone());
+    }
+    let got: Vec<String> = w[head + 1..]
+        .iter()
+        .filter(|x| !["序号", "考核单位", "考核安排"].contains(&x.as_str()))
+        .take(want.len())
+        .cloned()
+        .collect();
+    assert_eq!(got, want, "{}", pdf.display());
+}
+
+#[test]
+fn the_demo_prints_every_number_of_results_json() {
+    let l = campaign::load(None).unwrap();
+    let out = crate::documents::demo();
+    assert_printed_as_results(out, &l);
+}
+
+#[test]
+fn the_schedule_prints_the_campaigns_dates_and_times() {
+    let l = campaign::load(None).unwrap();
+    assert_schedule_as_campaign(&crate::documents::demo().join("schedule.pdf"), &l);
+}
