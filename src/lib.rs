@@ -9,10 +9,12 @@ pub mod archive;
 pub mod campaign;
 pub mod cmd;
 pub mod error;
+pub mod failpoint;
 pub mod points;
 pub mod render;
 pub mod rubric;
 pub mod score;
+pub mod swap;
 pub mod timing;
 pub mod workbook;
 

@@ -3,14 +3,14 @@
 
 use super::check::check_inputs;
 use super::{Ctx, Files, Job, publish, write_outputs};
-use crate::archive::InputEntry;
+use crate::archive::{self, InputEntry};
 use crate::campaign::Loaded;
 use crate::error::Result;
 use crate::failed;
-use crate::render::{Template, docs};
+use crate::render::{Template, cache, docs};
 use crate::score::{self, UnitScore};
 use crate::workbook::ingest::Filled;
-use crate::workbook::{blank, results, safe_file_name};
+use crate::workbook::safe_file_name;
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -41,11 +41,15 @@ pub fn score_forms(l: &Loaded, forms: &[Filled]) -> Result<Vec<UnitScore>> {
 }
 
 /// results.json, results.xlsx and the archive copy of each filled form.
-pub fn result_files(l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result<Files> {
+pub fn result_files(ctx: &Ctx, l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result<Files> {
+    let (cache, campaign) = (ctx.cache(), cache::campaign_hash(l));
     let json = serde_json::to_string_pretty(&score::results_json(units)).expect("json");
     let mut files = vec![
         ("results.json".to_string(), json.into_bytes()),
-        ("results.xlsx".to_string(), results::workbook(l, units)?),
+        (
+            "results.xlsx".to_string(),
+            cache::results(cache, &campaign, l, units)?,
+        ),
     ];
     let books: Result<Files> = forms
         .par_iter()
@@ -53,7 +57,7 @@ pub fn result_files(l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result
             let unit = l.unit(&f.unit).expect("forms are matched to units");
             Ok((
                 format!("filled/{}.xlsx", safe_file_name(&f.unit)),
-                blank::filled_workbook(l, unit, Some(f))?,
+                cache::form(cache, &campaign, l, unit, Some(f))?,
             ))
         })
         .collect();
@@ -97,16 +101,25 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
     let (l, forms) = (c.loaded, c.forms);
     let units = score_forms(&l, &forms)?;
     let engine = ctx.engine(&l)?;
+    // Every scored file, byte for byte, into the archive's inputs/.
+    let copies = archive::input_copies(&forms)?;
     let inputs = forms
         .iter()
-        .map(|f| InputEntry {
+        .zip(&copies)
+        .map(|(f, (path, _))| InputEntry {
             file: f.file.clone(),
             sha256: f.sha256.clone(),
+            archived: Some(path.clone()),
         })
         .collect();
     let jobs = result_jobs(&l, &units)?;
     write_outputs(ctx, &l, Some(inputs), |s| {
-        publish(ctx, &engine, jobs, || result_files(&l, &forms, &units), s)
+        let files = || {
+            let mut files = result_files(ctx, &l, &forms, &units)?;
+            files.extend(copies);
+            Ok(files)
+        };
+        publish(ctx, &engine, jobs, files, s)
     })?;
     Ok(())
 }
