@@ -240,11 +240,14 @@ pub fn form(
     unit: &crate::campaign::Unit,
     fill: Option<&crate::workbook::ingest::Filled>,
 ) -> Result<Vec<u8>> {
+    // What the form is made of: not the file it was read from, so that the
+    // same entries give the same cached form wherever they came from.
     let key = || {
+        let entries = fill.map(|f| (&f.unit, &f.rubric, &f.entries));
         let mut k = Key::new("xlsx-form");
         k.add(campaign.as_bytes())
             .add(format!("{unit:?}").as_bytes())
-            .add(format!("{fill:?}").as_bytes());
+            .add(format!("{entries:?}").as_bytes());
         k.hex()
     };
     memo(cache, key, || {
