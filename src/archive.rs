@@ -1,15 +1,14 @@
-//! Writing outputs safely: every file goes to a temporary name beside its
-//! final place and is renamed only when the whole run has succeeded; a run
-//! holds a lock on its output folder so two runs never interleave.
+//! Writing outputs safely: a run stages the whole new output folder beside
+//! the old one and swaps it in only when everything succeeded (see
+//! [`crate::swap`]); a run holds a lock on its output folder so two runs
+//! never interleave.
 
 use crate::error::Result;
 use crate::failed;
 use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use tempfile::TempPath;
+use std::path::Path;
 
-const LOCK_FILE: &str = ".kaohe.lock";
+pub const LOCK_FILE: &str = ".kaohe.lock";
 
 /// An exclusive lock on an output folder, released when dropped.
 pub struct Lock {
@@ -71,125 +70,9 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
-/// Files written so far by a run, under temporary names until [`Staging::commit`].
-pub struct Staging {
-    dir: PathBuf,
-    /// Closed temporary files (a campaign of 1000 units stages 4000 files:
-    /// open handles would run into the limit on open files).
-    files: Vec<(PathBuf, TempPath)>,
-    /// Path inside the folder, size and SHA-256 of each staged file.
-    entries: Vec<FileEntry>,
-    /// Folders this run created, removed again if the run fails.
-    created: Vec<PathBuf>,
-    committed: bool,
-}
-
-impl Staging {
-    /// Starts a run writing into `dir` (locked by the caller).
-    pub fn new(dir: &Path) -> Staging {
-        Staging {
-            dir: dir.to_path_buf(),
-            files: Vec::new(),
-            entries: Vec::new(),
-            created: Vec::new(),
-            committed: false,
-        }
-    }
-
-    /// Writes `bytes` to a temporary file for `rel` (a path inside the folder).
-    pub fn add(&mut self, rel: &str, bytes: &[u8]) -> Result<()> {
-        let rel_path = Path::new(rel);
-        if !inside(rel) {
-            return Err(failed!("内部错误：输出路径 {rel} 不在输出目录内"));
-        }
-        let path = self.dir.join(rel_path);
-        let parent = path.parent().unwrap_or(&self.dir).to_path_buf();
-        let mut missing: Vec<PathBuf> = parent
-            .ancestors()
-            .take_while(|a| !a.exists())
-            .map(Path::to_path_buf)
-            .collect();
-        missing.reverse();
-        self.created.extend(missing);
-        let parent = parent.as_path();
-        std::fs::create_dir_all(parent).map_err(|e| {
-            failed!(
-                "{}: 无法创建目录：{}",
-                parent.display(),
-                crate::error::os_write(&e)
-            )
-        })?;
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(".kaohe-").suffix(".tmp");
-        // An output is an ordinary file (0666 less the umask), not the 0600
-        // tempfile gives a temporary one: the archive is read by others.
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let mut tmp = builder.tempfile_in(parent).map_err(|e| {
-            failed!(
-                "{}: 无法写入临时文件：{}",
-                parent.display(),
-                crate::error::os_write(&e)
-            )
-        })?;
-        tmp.write_all(bytes)
-            .and_then(|_| tmp.as_file().sync_data())
-            .map_err(|e| {
-                failed!(
-                    "{}: 写入失败：{}",
-                    path.display(),
-                    crate::error::os_write(&e)
-                )
-            })?;
-        self.files.push((path, tmp.into_temp_path()));
-        self.entries.push(FileEntry {
-            path: rel.to_string(),
-            size: bytes.len() as u64,
-            sha256: sha256_hex(bytes),
-        });
-        Ok(())
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-
-    pub fn entries(&self) -> &[FileEntry] {
-        &self.entries
-    }
-
-    /// Renames every temporary file into place. Dropping a `Staging` without
-    /// committing removes its temporary files and leaves old outputs alone.
-    pub fn commit(mut self) -> Result<Vec<PathBuf>> {
-        self.committed = true;
-        let files = std::mem::take(&mut self.files);
-        let mut done = Vec::with_capacity(files.len());
-        for (path, tmp) in files {
-            tmp.persist(&path)
-                .map_err(|e| failed!("{}: 无法写入：{}", path.display(), e.error))?;
-            done.push(path);
-        }
-        Ok(done)
-    }
-}
-
-impl Drop for Staging {
-    /// A run that did not commit leaves nothing: its temporary files go with
-    /// their handles, and the folders it created go if they are empty.
-    fn drop(&mut self) {
-        if self.committed {
-            return;
-        }
-        self.files.clear();
-        for d in self.created.iter().rev() {
-            let _ = std::fs::remove_dir(d);
-        }
-    }
-}
+/// A run's files, staged in a sibling folder and swapped in as a whole
+/// (see [`crate::swap`]).
+pub use crate::swap::Staging;
 
 /// Removes temporary files that a killed run left behind in `dir`.
 pub fn clean_leftovers(dir: &Path) {
@@ -208,6 +91,41 @@ pub fn clean_leftovers(dir: &Path) {
 }
 
 pub const MANIFEST: &str = "manifest.json";
+
+/// Where the archive keeps its byte-for-byte copy of a returned file:
+/// `inputs/<单位>/<first 12 hex digits of its SHA-256>-<original name>`.
+pub fn input_copy_path(unit: &str, file: &str, sha256: &str) -> String {
+    let name = Path::new(file)
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| file.to_string());
+    let safe = crate::workbook::safe_file_name;
+    format!(
+        "inputs/{}/{}-{}",
+        safe(unit),
+        &sha256[..sha256.len().min(12)],
+        safe(&name)
+    )
+}
+
+/// The copies of the scored files, read again and checked against the hash
+/// they were scored with (a file changed meanwhile stops the run).
+pub fn input_copies(forms: &[crate::workbook::ingest::Filled]) -> Result<Vec<(String, Vec<u8>)>> {
+    forms
+        .iter()
+        .map(|f| {
+            let bytes = std::fs::read(&f.file)
+                .map_err(|e| failed!("{}: 无法读取：{}", f.file, crate::swap::io_cn(&e)))?;
+            if sha256_hex(&bytes) != f.sha256 {
+                return Err(failed!(
+                    "{}: 文件在评分过程中被改动了；请确认文件后重新运行",
+                    f.file
+                ));
+            }
+            Ok((input_copy_path(&f.unit, &f.file, &f.sha256), bytes))
+        })
+        .collect()
+}
 
 /// One archived file.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -239,6 +157,10 @@ pub struct RubricEntry {
 pub struct InputEntry {
     pub file: String,
     pub sha256: String,
+    /// Where the byte-for-byte copy of the file is in the folder
+    /// (`inputs/<单位>/<sha256-prefix>-<name>`, or `returned/…` for the demo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<String>,
 }
 
 impl Manifest {
@@ -295,7 +217,7 @@ fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
             list_files(root, &p, out);
         } else if let Ok(rel) = p.strip_prefix(root) {
             let rel = rel.to_string_lossy().replace('\\', "/");
-            if rel != MANIFEST && rel != LOCK_FILE {
+            if rel != MANIFEST && rel != LOCK_FILE && !rel.starts_with(".kaohe/") {
                 out.push(rel);
             }
         }
@@ -323,6 +245,22 @@ pub fn verify(dir: &Path) -> Result<(Manifest, Report)> {
                     report.changed.push(f.path.clone());
                 }
             }
+        }
+    }
+    // The archive alone proves what was scored: each input's copy is there
+    // with the input's hash.
+    for i in &m.inputs {
+        let Some(a) = &i.archived else { continue };
+        if !inside(a) {
+            report.outside.push(a.clone());
+            continue;
+        }
+        match std::fs::read(dir.join(a)) {
+            Err(_) if !report.missing.contains(a) => report.missing.push(a.clone()),
+            Ok(bytes) if sha256_hex(&bytes) != i.sha256 && !report.changed.contains(a) => {
+                report.changed.push(a.clone())
+            }
+            _ => {}
         }
     }
     let mut present = Vec::new();

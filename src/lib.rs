@@ -12,11 +12,13 @@ pub mod cli;
 pub mod cmd;
 pub mod dates;
 pub mod error;
+pub mod failpoint;
 pub mod points;
 pub mod project;
 pub mod render;
 pub mod rubric;
 pub mod score;
+pub mod swap;
 pub mod timing;
 pub mod workbook;
 

@@ -35,6 +35,9 @@ struct Cli {
     /// 结束时列出各阶段用时
     #[arg(long, global = true)]
     timings: bool,
+    /// 不使用缓存，所有文件重新生成
+    #[arg(long, global = true)]
+    no_cache: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -178,6 +181,8 @@ fn main() -> ExitCode {
         quiet: cli.quiet,
         timings: cli.timings,
         pdfa: cli.pdfa,
+        no_cache: cli.no_cache,
+        ..Default::default()
     };
     if cli.timings {
         kaohe::timing::enable();

@@ -3,8 +3,8 @@
 use super::{Ctx, Files, Job, publish, write_outputs};
 use crate::campaign::Loaded;
 use crate::error::Result;
-use crate::render::{Template, docs};
-use crate::workbook::{blank, safe_file_name};
+use crate::render::{Template, cache, docs};
+use crate::workbook::safe_file_name;
 use rayon::prelude::*;
 
 /// The blank rubric tables, one PDF per rubric: `blank/附件1-<title>.pdf`.
@@ -29,14 +29,15 @@ pub fn table_jobs(l: &Loaded) -> Vec<Job<'static>> {
 }
 
 /// `blank/<单位名>.xlsx` for every unit.
-pub fn workbooks(l: &Loaded) -> Result<Files> {
+pub fn workbooks(ctx: &Ctx, l: &Loaded) -> Result<Files> {
+    let (cache, campaign) = (ctx.cache(), cache::campaign_hash(l));
     l.campaign
         .units
         .par_iter()
         .map(|u| {
             Ok((
                 format!("blank/{}.xlsx", safe_file_name(&u.name)),
-                blank::workbook(l, u)?,
+                cache::form(cache, &campaign, l, u, None)?,
             ))
         })
         .collect()
@@ -46,7 +47,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let l = ctx.load()?;
     let engine = ctx.engine(&l)?;
     write_outputs(ctx, &l, None, |s| {
-        publish(ctx, &engine, table_jobs(&l), || workbooks(&l), s)
+        publish(ctx, &engine, table_jobs(&l), || workbooks(ctx, &l), s)
     })?;
     Ok(())
 }

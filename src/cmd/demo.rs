@@ -179,6 +179,7 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
     // The sample forms are written as real workbooks and read back through
     // the same path as any unit's form.
     let samples = sample_forms(&l);
+    let (cache, campaign) = (ctx.cache(), crate::render::cache::campaign_hash(&l));
     let books: Vec<Result<(String, Vec<u8>)>> = samples
         .par_iter()
         .map(|f| {
@@ -188,7 +189,7 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
             let path = format!("returned/{}.xlsx", safe_file_name(&f.unit));
             Ok((
                 path,
-                crate::workbook::blank::filled_workbook(&l, unit, Some(f))?,
+                crate::render::cache::form(cache, &campaign, &l, unit, Some(f))?,
             ))
         })
         .collect::<Vec<_>>();
@@ -214,6 +215,8 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
         .map(|(p, b)| InputEntry {
             file: p.clone(),
             sha256: crate::archive::sha256_hex(b),
+            // The demo's returned forms are in the archive already.
+            archived: Some(p.clone()),
         })
         .collect();
     // The longest documents first, so that no core waits for one at the end.
@@ -222,10 +225,10 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
     jobs.extend(score::result_jobs(&l, &scores)?);
     jobs.push(schedule::job(&l));
     let files = || -> Result<Files> {
-        let mut files = blank::workbooks(&l)?;
+        let mut files = blank::workbooks(ctx, &l)?;
         files.extend(schedule::files(&l)?);
         files.extend(books.iter().cloned());
-        files.extend(score::result_files(&l, &forms, &scores)?);
+        files.extend(score::result_files(ctx, &l, &forms, &scores)?);
         Ok(files)
     };
     write_outputs(ctx, &l, Some(inputs), |s| {

@@ -13,6 +13,7 @@ pub mod verify;
 use crate::archive::{self, InputEntry, Manifest, RubricEntry, Staging};
 use crate::campaign::{self, Campaign, Loaded};
 use crate::error::Result;
+use crate::render::cache::{self, Cache, Key};
 use crate::render::{self, Engine, Template};
 use crate::timing::{self, Stage};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -21,6 +22,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 /// What every command gets from the command line.
+#[derive(Default)]
 pub struct Ctx {
     pub campaign: Option<PathBuf>,
     pub out: PathBuf,
@@ -33,6 +35,10 @@ pub struct Ctx {
     /// Score forms whose rubric changed after they went out against the
     /// new rubric, listing the changes (`--accept-changed-rubric`).
     pub accept_changed_rubric: bool,
+    /// `--no-cache`: make every document and workbook anew.
+    pub no_cache: bool,
+    /// The render cache of this run, opened on first use.
+    pub cache: std::sync::OnceLock<Option<Cache>>,
 }
 
 /// A document to typeset: where it goes, with which template and data.
@@ -92,6 +98,16 @@ impl Ctx {
         Ok(engine)
     }
 
+    /// The render cache (see [`cache::dir_for`]), unless `--no-cache`.
+    pub fn cache(&self) -> Option<&Cache> {
+        if self.no_cache {
+            return None;
+        }
+        self.cache
+            .get_or_init(|| Cache::open(&cache::dir_for(self.campaign.as_deref(), &self.out)))
+            .as_ref()
+    }
+
     pub fn say(&self, msg: &str) {
         if !self.quiet {
             eprintln!("{msg}");
@@ -132,14 +148,34 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
         let batch: Vec<Job> = jobs.by_ref().take(BATCH).collect();
         let one = |job: Job| -> Result<(String, Vec<u8>)> {
             let start = Instant::now();
+            let data = (job.data)();
+            let pdfa = job.pdfa || ctx.pdfa;
+            // Unchanged template, data, fonts and options: the cached PDF.
+            let key = ctx.cache().map(|c| {
+                let mut k = Key::new("pdf");
+                k.add(engine.fingerprint.as_bytes())
+                    .add(format!("{:?}", job.template).as_bytes())
+                    .add(data.to_string().as_bytes())
+                    .add(job.ident.as_bytes())
+                    .add(job.date.to_string().as_bytes())
+                    .add(&[pdfa as u8]);
+                (c, k.hex())
+            });
+            if let Some(bytes) = key.as_ref().and_then(|(c, k)| c.get(k)) {
+                bar.inc(1);
+                return Ok((job.path, bytes));
+            }
             let doc = timing::time(Stage::Layout, || {
-                engine.layout(job.template, &(job.data)(), &job.path)
+                engine.layout(job.template, &data, &job.path)
             })?;
             let laid = start.elapsed();
             let bytes = timing::time(Stage::Pdf, || {
-                render::pdf(&doc, &job.ident, job.date, job.pdfa || ctx.pdfa, &job.path)
+                render::pdf(&doc, &job.ident, job.date, pdfa, &job.path)
             })?;
             timing::document(&job.path, doc.pages().len(), laid, start.elapsed() - laid);
+            if let Some((c, k)) = &key {
+                c.put(k, &bytes);
+            }
             bar.inc(1);
             Ok((job.path, bytes))
         };
@@ -222,12 +258,17 @@ pub fn write_outputs(
     fill: impl FnOnce(&mut Staging) -> Result<()>,
 ) -> Result<Vec<PathBuf>> {
     let start = Instant::now();
+    crate::swap::recover(&ctx.out);
     crate::project::check_output_owner(&ctx.out, l)?;
     let _lock = archive::lock(&ctx.out)?;
     archive::clean_leftovers(&ctx.out);
-    let mut staging = Staging::new(&ctx.out);
+    let mut staging = Staging::new(&ctx.out)?;
+    if inputs.is_some() {
+        // A scoring run's copies of what it scored replace the last run's.
+        staging.replace_folder("inputs/");
+    }
     fill(&mut staging)?;
-    let mut manifest = Manifest::read(&ctx.out).unwrap_or_default();
+    let mut manifest = staging.manifest(Manifest::read(&ctx.out));
     manifest.kaohe = env!("CARGO_PKG_VERSION").to_string();
     manifest.campaign = l.campaign.id.clone();
     manifest.rubrics = l
@@ -241,11 +282,22 @@ pub fn write_outputs(
     if let Some(inputs) = inputs {
         manifest.inputs = inputs;
     }
-    manifest.update(staging.entries());
-    staging.add(archive::MANIFEST, &manifest.to_bytes())?;
-    let written = timing::time(Stage::Write, || staging.commit())?;
+    let say = |m: &str| ctx.say(m);
+    let written = timing::time(Stage::Write, || staging.commit(&manifest, &say))?;
+    let cached = match ctx.cache() {
+        Some(c) => {
+            c.prune();
+            let hits = c.hits.load(std::sync::atomic::Ordering::Relaxed);
+            if hits > 0 {
+                format!("，其中 {hits} 个取自缓存")
+            } else {
+                String::new()
+            }
+        }
+        None => String::new(),
+    };
     ctx.say(&format!(
-        "已写入 {} 个文件到 {}（{:.2} 秒）",
+        "已写入 {} 个文件到 {}（{:.2} 秒{cached}）",
         written.len(),
         ctx.out.display(),
         start.elapsed().as_secs_f64()

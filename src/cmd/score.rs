@@ -3,14 +3,14 @@
 
 use super::check::check_inputs;
 use super::{Ctx, Files, Job, publish, write_outputs};
-use crate::archive::InputEntry;
+use crate::archive::{self, InputEntry};
 use crate::campaign::Loaded;
 use crate::error::Result;
 use crate::failed;
-use crate::render::{Template, docs};
+use crate::render::{Template, cache, docs};
 use crate::score::{self, UnitScore};
 use crate::workbook::ingest::Filled;
-use crate::workbook::{blank, results, safe_file_name};
+use crate::workbook::safe_file_name;
 use rayon::prelude::*;
 use std::path::PathBuf;
 
@@ -53,18 +53,20 @@ pub fn score_present(l: &Loaded, forms: &[Filled]) -> Vec<UnitScore> {
 }
 
 /// results.json, results.xlsx and the archive copy of each filled form.
-pub fn result_files(l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result<Files> {
-    result_files_partial(l, forms, units, &[], &[])
+pub fn result_files(ctx: &Ctx, l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result<Files> {
+    result_files_partial(ctx, l, forms, units, &[], &[])
 }
 
 /// As [`result_files`], with `missing` units listed as 未报送.
 pub fn result_files_partial(
+    ctx: &Ctx,
     l: &Loaded,
     forms: &[Filled],
     units: &[UnitScore],
     missing: &[&str],
     rubric_changes: &[(String, String)],
 ) -> Result<Files> {
+    let (cache, campaign) = (ctx.cache(), cache::campaign_hash(l));
     let mut value = score::results_json(units);
     if !rubric_changes.is_empty() {
         value["rubric_changes"] = serde_json::json!(
@@ -81,7 +83,7 @@ pub fn result_files_partial(
                 .iter()
                 .map(|name| {
                     let rubric = l.unit(name).map(|u| u.rubric.as_str()).unwrap_or("");
-                    serde_json::json!({"unit": name, "rubric": rubric, "status": results::NOT_IN})
+                    serde_json::json!({"unit": name, "rubric": rubric, "status": crate::workbook::results::NOT_IN})
                 })
                 .collect::<Vec<_>>()
         );
@@ -91,7 +93,7 @@ pub fn result_files_partial(
         ("results.json".to_string(), json.into_bytes()),
         (
             "results.xlsx".to_string(),
-            results::workbook_partial(l, units, missing)?,
+            cache::results(cache, &campaign, l, units, missing)?,
         ),
     ];
     let books: Result<Files> = forms
@@ -100,7 +102,7 @@ pub fn result_files_partial(
             let unit = l.unit(&f.unit).expect("forms are matched to units");
             Ok((
                 format!("filled/{}.xlsx", safe_file_name(&f.unit)),
-                blank::filled_workbook(l, unit, Some(f))?,
+                cache::form(cache, &campaign, l, unit, Some(f))?,
             ))
         })
         .collect();
@@ -149,24 +151,33 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf], partial: bool) -> Result<()> {
     }
     let units = score_forms(&l, &forms)?;
     let engine = ctx.engine(&l)?;
-    let inputs = forms
-        .iter()
-        .map(|f| InputEntry {
-            file: f.file.clone(),
-            sha256: f.sha256.clone(),
-        })
-        .collect();
+    let (inputs, copies) = scored_inputs(&forms)?;
     let jobs = result_jobs(&l, &units)?;
     write_outputs(ctx, &l, Some(inputs), |s| {
-        publish(
-            ctx,
-            &engine,
-            jobs,
-            || result_files_partial(&l, &forms, &units, &[], &changes),
-            s,
-        )
+        let files = || {
+            let mut files = result_files_partial(ctx, &l, &forms, &units, &[], &changes)?;
+            files.extend(copies);
+            Ok(files)
+        };
+        publish(ctx, &engine, jobs, files, s)
     })?;
     Ok(())
+}
+
+/// Every scored file, byte for byte, for the archive's `inputs/`, and the
+/// manifest's entries naming them.
+fn scored_inputs(forms: &[Filled]) -> Result<(Vec<InputEntry>, Files)> {
+    let copies = archive::input_copies(forms)?;
+    let inputs = forms
+        .iter()
+        .zip(&copies)
+        .map(|(f, (path, _))| InputEntry {
+            file: f.file.clone(),
+            sha256: f.sha256.clone(),
+            archived: Some(path.clone()),
+        })
+        .collect();
+    Ok((inputs, copies))
 }
 
 /// `kaohe score --partial`: results and filled sheets of the units whose
@@ -180,13 +191,7 @@ fn run_partial(
     let missing = missing_units(l, forms);
     let units = score_present(l, forms);
     let engine = ctx.engine(l)?;
-    let inputs = forms
-        .iter()
-        .map(|f| InputEntry {
-            file: f.file.clone(),
-            sha256: f.sha256.clone(),
-        })
-        .collect();
+    let (inputs, copies) = scored_inputs(forms)?;
     let date = &l.campaign.circular.date;
     let jobs: Vec<Job> = units
         .iter()
@@ -207,7 +212,11 @@ fn run_partial(
             ctx,
             &engine,
             jobs,
-            || result_files_partial(l, forms, &units, &missing, changes),
+            || {
+                let mut files = result_files_partial(ctx, l, forms, &units, &missing, changes)?;
+                files.extend(copies);
+                Ok(files)
+            },
             s,
         )
     })?;

@@ -66,6 +66,9 @@ pub struct Engine {
     pub font_dir: PathBuf,
     /// The families found, for messages.
     pub families: Vec<String>,
+    /// SHA-256 of the template sources and the font files (name, size and
+    /// modification time of each): part of every render-cache key.
+    pub fingerprint: String,
 }
 
 fn file_id(path: &str) -> FileId {
@@ -121,6 +124,7 @@ impl Engine {
             ));
         }
         let book = FontBook::from_fonts(&fonts);
+        let fingerprint = fingerprint(&entries);
         let mut families: Vec<String> = fonts.iter().map(|f| f.info().family.clone()).collect();
         families.dedup();
         let sources = TEMPLATES
@@ -138,6 +142,7 @@ impl Engine {
             data_id: file_id(DATA_PATH),
             font_dir: font_dir.to_path_buf(),
             families,
+            fingerprint,
         })
     }
 
@@ -246,6 +251,27 @@ impl Engine {
             .collect();
         failed!("{name}: {what}：\n{}", lines.join("\n"))
     }
+}
+
+/// The templates and the fonts as one hash (see [`Engine::fingerprint`]).
+fn fingerprint(fonts: &[PathBuf]) -> String {
+    let mut k = super::cache::Key::new("engine");
+    for (path, text) in TEMPLATES {
+        k.add(path.as_bytes()).add(text.as_bytes());
+    }
+    for f in fonts {
+        let meta = std::fs::metadata(f).ok();
+        let modified = meta
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let name = f.file_name().unwrap_or_default().to_string_lossy();
+        k.add(name.as_bytes())
+            .add(&meta.map_or(0, |m| m.len()).to_le_bytes())
+            .add(&modified.to_le_bytes());
+    }
+    k.hex()
 }
 
 /// A font file's bytes, mapped rather than read: a CJK font is 5 to 8 MB

@@ -1,6 +1,7 @@
 //! Typesetting: the shared Typst engine, the data each document receives,
 //! and PDF export. Rendering knows nothing of how a score was reached.
 
+pub mod cache;
 pub mod docs;
 pub mod engine;
 pub mod prose;

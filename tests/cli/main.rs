@@ -6,5 +6,6 @@ mod documents;
 mod hostile;
 mod libreoffice;
 mod printed;
+mod rerun;
 mod support;
 mod workbooks;
