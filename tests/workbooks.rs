@@ -79,9 +79,37 @@ fn read(l: &Loaded, bytes: &[u8], file: &str) -> (Option<Filled>, Vec<String>) {
     (f, problems.iter().map(Problem::to_string).collect())
 }
 
-/// Reads a form that must have no problem at all.
+/// The warning on a form with no input cell filled (issue 9); the forms
+/// of these tests that carry no entry get it, and it is checked in
+/// tests/campaign.rs.
+const UNFILLED: &str = "警告：这份评分表的“扣分”“扣分原因”栏一格也没有填写，看起来是下发时的空白表\n提示：如果该单位确实没有任何扣分，可以不理会；否则请确认交回的是不是填好的那份文件";
+
+/// `s` without the lines of the [`UNFILLED`] warning.
+fn without_unfilled(s: &str) -> String {
+    let mut out = String::new();
+    let mut skip_next = false;
+    for line in s.lines() {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if line.contains("一格也没有填写，看起来是下发时的空白表") {
+            skip_next = true;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// Reads a form that must have no problem at all (but the unfilled warning).
 fn read_clean(l: &Loaded, bytes: &[u8], file: &str) -> Filled {
     let (f, problems) = read(l, bytes, file);
+    let problems: Vec<String> = problems
+        .into_iter()
+        .filter(|p| !p.ends_with(UNFILLED))
+        .collect();
     assert_eq!(problems, Vec::<String>::new(), "{file}");
     f.unwrap_or_else(|| panic!("{file} reads"))
 }
@@ -2116,10 +2144,13 @@ fn check_command_exit_codes_and_messages() {
     std::fs::write(forms.join("~$a.xlsx"), b"lock").unwrap();
     let out = kaohe(dir.path(), &["check", "forms"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // (Since issue 9 the files not read are named, one line each.)
     assert_eq!(
-        stderr(&out),
-        "forms/a.xlsx: 警告：隐藏的 kaohe 工作表已丢失（可能被另存时删除），已按编号和单位名称识别\n\
-         检查了 1 个文件，1 份评分表无错误（1 个警告）\n"
+        without_unfilled(&stderr(&out)),
+        "forms/.~lock.a.xlsx#: 警告：未读取：这是 LibreOffice 打开文件时留下的锁定文件\n\
+         forms/~$a.xlsx: 警告：未读取：这是 Excel 或 WPS 打开文件时留下的临时文件\n\
+         forms/a.xlsx: 警告：隐藏的 kaohe 工作表已丢失（可能被另存时删除），已按编号和单位名称识别\n\
+         检查了 1 个文件，1 份评分表无错误（4 个警告）\n"
     );
 
     // Not a workbook; a missing file.
@@ -2170,7 +2201,7 @@ fn score_command_with_a_bad_form_writes_nothing() {
     let out = kaohe(dir.path(), &["score", "forms", "--out", "out"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        stderr(&out),
+        without_unfilled(&stderr(&out)),
         "forms/市公安局.xlsx: 评分表!F4: 错误：扣分 2.5 超过本条分值 2 分\n\
          kaohe: 评分表有 1 个错误，未生成任何结果；请改正后重新运行\n"
     );
@@ -2181,7 +2212,7 @@ fn score_command_with_a_bad_form_writes_nothing() {
     let out = kaohe(dir.path(), &["score", "forms", "--out", "out"]);
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
-        stderr(&out),
+        without_unfilled(&stderr(&out)),
         "kaohe: 还有 1 个单位没有评分表：市公安局；所有单位的评分表收齐后才能评分、排名和印发结果通报\n\
          提示：收齐后再运行；要先对已交回的单位评分和排名（列出未报送的单位，不印发结果通报），加 --partial，如 kaohe score . --partial\n"
     );
