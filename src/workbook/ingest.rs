@@ -792,24 +792,16 @@ fn read_workbook(
     let mut touched = false;
     // Rows without a code that hold text: inserted by the unit.
     let mut uncoded: Vec<(u32, u32, String)> = Vec::new();
-    let last_coded = range
-        .rows()
-        .enumerate()
-        .skip(header_row as usize + 1)
-        .filter(|(_, row)| is_code(&cell_text(row.get(c_code as usize).unwrap_or(&Data::Empty))))
-        .map(|(i, _)| i)
-        .last()
-        .unwrap_or(0);
     for (i, row) in range.rows().enumerate().skip(header_row as usize + 1) {
         let r = r0 + i as u32;
         let get = |c: u32| row.get(c as usize).unwrap_or(&Data::Empty);
         let code = cell_text(get(c_code));
         if code.is_empty() || !is_code(&code) {
-            // Inside the rubric's rows any text is the unit's; below them
-            // (the totals) only text in the input columns is.
+            // Text in the input columns of a row kaohe did not write: the
+            // form's own rows without a code (headings, totals) leave them
+            // empty, and a row whose code was damaged is reported as such.
             let text = row.iter().enumerate().find(|(j, d)| {
-                (i < last_coded || *j as u32 == c_deduct || *j as u32 == c_reason)
-                    && !cell_text(d).is_empty()
+                (*j as u32 == c_deduct || *j as u32 == c_reason) && !cell_text(d).is_empty()
             });
             if let Some((j, d)) = text {
                 uncoded.push((r, c0 + j as u32, cell_text(d)));

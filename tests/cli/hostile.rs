@@ -1715,7 +1715,13 @@ fn unit_names_stay_inside_out() {
             .unwrap_or_else(|| panic!("{rel} missing: {xlsx:?}"));
         // And the file is that unit's own form.
         let (filled, problems) = ingest::read_bytes(bytes, &rel, &l);
-        assert!(problems.is_empty(), "{problems:?}");
+        // A blank form read back is only said to look unfilled (issue 9).
+        assert!(
+            problems
+                .iter()
+                .all(|p| !p.error && p.message.contains("一格也没有填写")),
+            "{problems:?}"
+        );
         assert_eq!(&filled.unwrap().unit, name);
         let canon = out.join(&rel).canonicalize().unwrap();
         assert!(canon.starts_with(out.canonicalize().unwrap()));
