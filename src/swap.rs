@@ -16,7 +16,7 @@ use crate::archive::{FileEntry, LOCK_FILE, MANIFEST, Manifest, sha256_hex};
 use crate::error::Result;
 use crate::failed;
 use crate::failpoint;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -92,6 +92,12 @@ pub struct Staging {
     dir: PathBuf,
     entries: Vec<FileEntry>,
     written: HashSet<String>,
+    /// Files of this run that are byte for byte the old folder's (checked):
+    /// hard-linked from there instead of written and fsynced again.
+    linked: HashSet<String>,
+    /// The old folder's manifest, and its entries by path.
+    old: Option<Manifest>,
+    old_files: HashMap<String, FileEntry>,
     /// Folders (`inputs/`) that this run replaces as a whole: nothing of the
     /// old folder under them is carried over.
     replaces: Vec<String>,
@@ -126,11 +132,20 @@ impl Staging {
         if let Ok(meta) = std::fs::metadata(&out) {
             let _ = std::fs::set_permissions(&dir, meta.permissions());
         }
+        let old = Manifest::read(&out);
+        let old_files = old
+            .iter()
+            .flat_map(|m| &m.files)
+            .map(|f| (f.path.clone(), f.clone()))
+            .collect();
         Ok(Staging {
             out,
             dir,
             entries: Vec::new(),
             written: HashSet::new(),
+            linked: HashSet::new(),
+            old,
+            old_files,
             replaces: Vec::new(),
             done: false,
         })
@@ -163,22 +178,35 @@ impl Staging {
                 )
             })?;
         }
-        let result = File::create(&path).and_then(|mut f| {
-            f.write_all(bytes)?;
-            f.sync_data()
-        });
-        result.map_err(|e| {
-            failed!(
-                "{}: 写入失败：{}；输出目录保持原样",
-                self.out.join(rel).display(),
-                io_cn(&e)
-            )
-        })?;
+        let sha256 = sha256_hex(bytes);
+        let from = self.out.join(rel);
+        // Unchanged since the last run (its bytes checked): a hard link to
+        // the old file, already on disk, instead of a new copy to fsync.
+        let same = self
+            .old_files
+            .get(rel)
+            .is_some_and(|f| f.sha256 == sha256 && f.size == bytes.len() as u64)
+            && std::fs::read(&from).is_ok_and(|b| b == bytes);
+        if same && std::fs::hard_link(&from, &path).is_ok() {
+            self.linked.insert(rel.to_string());
+        } else {
+            let result = File::create(&path).and_then(|mut f| {
+                f.write_all(bytes)?;
+                f.sync_data()
+            });
+            result.map_err(|e| {
+                failed!(
+                    "{}: 写入失败：{}；输出目录保持原样",
+                    self.out.join(rel).display(),
+                    io_cn(&e)
+                )
+            })?;
+        }
         self.written.insert(rel.to_string());
         self.entries.push(FileEntry {
             path: rel.to_string(),
             size: bytes.len() as u64,
-            sha256: sha256_hex(bytes),
+            sha256,
         });
         Ok(())
     }
@@ -211,7 +239,7 @@ impl Staging {
     /// Carries the old folder over, writes `manifest`, fsyncs, and swaps the
     /// staging folder in. Returns the paths of the files this run wrote.
     pub fn commit(mut self, manifest: &Manifest, say: &dyn Fn(&str)) -> Result<Vec<PathBuf>> {
-        let old = Manifest::read(&self.out);
+        let old = self.old.take();
         let mut carried = Vec::new();
         list(&self.out, &self.out, &mut carried);
         for rel in carried {
@@ -220,7 +248,7 @@ impl Staging {
             }
             let from = self.out.join(&rel);
             if self.written.contains(&rel) {
-                if !ours(&from, &rel, old.as_ref()) {
+                if !self.linked.contains(&rel) && !ours(&from, &rel, old.as_ref()) {
                     let keep = hand_name(&rel, |p| self.dir.join(p).exists());
                     failpoint::step("keep");
                     self.link(&from, &keep)?;
