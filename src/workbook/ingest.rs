@@ -352,6 +352,9 @@ const DAMAGED: &str = "文件已损坏，无法读取";
 pub struct Trace {
     /// `file:line:column` of each panic caught inside a call into calamine.
     pub calamine_panics: Vec<String>,
+    /// The file got past the checks on its container and was handed to
+    /// calamine to open.
+    pub opened: bool,
     /// The metadata, the unit and the rubric were accepted and the rows of
     /// the scoring sheet were read.
     pub reached_rows: bool,
@@ -540,6 +543,7 @@ fn read_workbook(
     opts: Options,
 ) -> (Option<Filled>, Vec<Problem>) {
     let limits = &l.campaign.limits;
+    TRACE.with(|t| t.borrow_mut().opened = true);
     let mut wb = match open(bytes) {
         Ok(wb) => wb,
         Err(m) => return (None, vec![whole(file, m)]),

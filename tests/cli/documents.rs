@@ -731,6 +731,11 @@ fn fonts_are_found_from_any_folder_and_only_from_the_fonts_folder() {
         Some(1),
         "KAOHE_FONTS points at the Hei-only folder"
     );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("没有小标宋字体") && err.contains("FandolHei"),
+        "KAOHE_FONTS is the folder used: {err}"
+    );
 }
 
 #[test]

@@ -855,9 +855,11 @@ fn zip_bomb_refused_before_reading() {
     // 300 MiB of spaces inflate from about 300 KiB.
     let bomb = padded(&good, 300 << 20, &spaces);
     assert!(bomb.len() < 2 << 20, "{}", bomb.len());
-    let t = Instant::now();
     let (filled, problems) = read(&bomb, "bomb.xlsx");
-    assert!(t.elapsed() < Duration::from_secs(2), "read before refusing");
+    assert!(
+        !ingest::last_trace().opened,
+        "refused from the zip's directory, before anything was inflated"
+    );
     assert!(filled.is_none());
     assert_eq!(
         problems,
@@ -1030,9 +1032,7 @@ fn zip_sizes_that_lie() {
     let dir = tmp();
     let path = dir.path().join("liar.xlsx");
     std::fs::write(&path, &liar).unwrap();
-    let t = Instant::now();
     let o = kaohe_limited(1_000_000, &[OsStr::new("check"), path.as_os_str()]);
-    assert!(t.elapsed() < Duration::from_secs(20));
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     let stderr = text(&o.stderr);
     assert!(
@@ -1084,7 +1084,6 @@ fn hundred_thousand_rows() {
     }
     let height = g.rows.len();
     let bytes = g.write();
-    let t = Instant::now();
     assert_refused(
         "rows.xlsx",
         &bytes,
@@ -1096,7 +1095,6 @@ fn hundred_thousand_rows() {
             true,
         )],
     );
-    assert!(t.elapsed() < Duration::from_secs(20));
 }
 
 /// A cell at the far corner of the sheet (XFD1048576) is legal in Excel and
@@ -1116,11 +1114,34 @@ fn far_corner_cell_does_not_exhaust_memory() {
     std::fs::write(&path, &bytes).unwrap();
     let o = kaohe_limited(2_000_000, &[OsStr::new("check"), path.as_os_str()]);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
-    let stderr = text(&o.stderr);
-    assert!(
-        stderr.contains(&format!("{}: ", path.display())) && stderr.contains("错误"),
-        "{stderr}"
+    assert_eq!(
+        problem_lines(&o),
+        [format!(
+            "{}: {SCORING_SHEET}: 错误：工作表有 1048576 行，超过上限 2000 行，不是正常的评分表",
+            path.display(),
+        )],
+        "{}",
+        show(&o)
     );
+}
+
+/// The lines of kaohe's stderr that report a problem in a file (all but
+/// its closing `kaohe: ` summary).
+fn problem_lines(o: &Output) -> Vec<String> {
+    text(&o.stderr)
+        .lines()
+        .filter(|l| !l.starts_with("kaohe: "))
+        .map(String::from)
+        .collect()
+}
+
+/// What `kaohe check` says of a file whose reading the memory limit stopped.
+fn memory_refusal(path: &Path) -> String {
+    format!(
+        "{}: 错误：读取时超出内存（{} MB）或时间上限，拒绝读取；请用 Excel 或 WPS 打开后另存为 .xlsx 再提交（上限可在考核方案 [limits] max_memory_bytes 中调整）",
+        path.display(),
+        builtin().campaign.limits.max_memory_bytes >> 20
+    )
 }
 
 /// An .ods of one kilobyte whose single cell is repeated 16 384 times a row
@@ -1153,11 +1174,7 @@ fn ods_repeat_bomb_does_not_exhaust_memory() {
     std::fs::write(&path, &bytes).unwrap();
     let o = kaohe_limited(2_000_000, &[OsStr::new("check"), path.as_os_str()]);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
-    assert!(
-        text(&o.stderr).contains(&format!("{}: 错误：", path.display())),
-        "{}",
-        show(&o)
-    );
+    assert_eq!(problem_lines(&o), [memory_refusal(&path)], "{}", show(&o));
 }
 
 /// A BIFF8 workbook stream: one sheet named `name` with `records`. The
@@ -1261,11 +1278,7 @@ fn xls_dimensions_do_not_exhaust_memory() {
         std::fs::write(&path, &b).unwrap();
         let o = kaohe_limited(2_000_000, &[OsStr::new("check"), path.as_os_str()]);
         assert_eq!(o.status.code(), Some(1), "{}", show(&o));
-        assert!(
-            text(&o.stderr).contains(&format!("{}: 错误：", path.display())),
-            "{}",
-            show(&o)
-        );
+        assert_eq!(problem_lines(&o), [memory_refusal(&path)], "{}", show(&o));
     }
 }
 
@@ -1565,10 +1578,17 @@ fn formula_without_a_value_is_not_a_guess() {
         "read as {:?}",
         filled.map(|f| f.entries.get("1-1").cloned())
     );
-    assert!(
-        problems.iter().any(|p| p.error
-            && p.cell.as_deref() == Some(cell.as_str())
-            && p.message.contains("公式")),
+    let errors: Vec<(Option<&str>, &str)> = problems
+        .iter()
+        .filter(|p| p.error)
+        .map(|p| (p.cell.as_deref(), p.message.as_str()))
+        .collect();
+    assert_eq!(
+        errors,
+        [(
+            Some(cell.as_str()),
+            "这里是公式，但文件中没有保存它的计算结果，无法判断扣分；请在 Excel 或 WPS 中打开并保存后再提交，或直接填写数字"
+        )],
         "{problems:?}"
     );
 }

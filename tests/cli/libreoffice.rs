@@ -37,7 +37,12 @@ fn a_blank_form_in_libreoffice_is_protected_validated_and_live() {
     let form = dir.path().join("form.xlsx");
     std::fs::write(&form, blank::workbook(&l, unit).unwrap()).unwrap();
     let profile = dir.path().join("lo-profile");
-    let port = 20000 + (std::process::id() % 20000);
+    // A port no one listens on now, from the system (a port derived from
+    // the pid can collide with another run's).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free local port")
+        .port();
     let out = Command::new("timeout")
         .args(["180", "/usr/bin/python3"])
         .arg(data("lo_form_check.py"))
