@@ -35,6 +35,9 @@ struct Cli {
     /// 结束时列出各阶段用时
     #[arg(long, global = true)]
     timings: bool,
+    /// 通知、结果通报和评分表存档另存一份 OFD（GB/T 33190 版式文档）
+    #[arg(long, global = true)]
+    ofd: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -101,6 +104,7 @@ fn main() -> ExitCode {
         quiet: cli.quiet,
         timings: cli.timings,
         pdfa: cli.pdfa,
+        ofd: cli.ofd,
     };
     if cli.timings {
         kaohe::timing::enable();

@@ -29,6 +29,9 @@ pub struct Ctx {
     pub timings: bool,
     /// Write every PDF as PDF/A-2b (filled sheets always are).
     pub pdfa: bool,
+    /// `--ofd`: OFD beside the notice, circular and filled sheets (as the
+    /// campaign's `[output] ofd = true`).
+    pub ofd: bool,
 }
 
 /// A document to typeset: where it goes, with which template and data.
@@ -42,6 +45,15 @@ pub struct Job<'a> {
     pub ident: String,
     pub date: chrono::NaiveDate,
     pub pdfa: bool,
+    /// An OFD of the same layout, beside the PDF (see [`Job::with_ofd`]).
+    pub ofd: Option<OfdJob>,
+}
+
+/// The OFD twin of a job's PDF.
+pub struct OfdJob {
+    pub path: String,
+    pub title: String,
+    pub author: String,
 }
 
 impl<'a> Job<'a> {
@@ -71,13 +83,29 @@ impl<'a> Job<'a> {
             data: Box::new(data),
             date: Campaign::date(date),
             pdfa,
+            ofd: None,
         }
+    }
+
+    /// Writes an OFD (same name, `.ofd`) from the same layout when the
+    /// campaign asks for OFD (`[output] ofd = true` or `--ofd`).
+    pub fn with_ofd(mut self, l: &Loaded, title: &str) -> Job<'a> {
+        if l.campaign.output.ofd {
+            self.ofd = Some(OfdJob {
+                path: format!("{}.ofd", self.path.trim_end_matches(".pdf")),
+                title: title.to_string(),
+                author: l.campaign.issuer.name.clone(),
+            });
+        }
+        self
     }
 }
 
 impl Ctx {
     pub fn load(&self) -> Result<Loaded> {
-        timing::time(Stage::Load, || campaign::load(self.campaign.as_deref()))
+        let mut l = timing::time(Stage::Load, || campaign::load(self.campaign.as_deref()))?;
+        l.campaign.output.ofd |= self.ofd;
+        Ok(l)
     }
 
     /// The one Typst environment of this run, with the campaign's fonts checked.
@@ -126,7 +154,7 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
     let mut jobs = jobs.into_iter().peekable();
     while jobs.peek().is_some() {
         let batch: Vec<Job> = jobs.by_ref().take(BATCH).collect();
-        let one = |job: Job| -> Result<(String, Vec<u8>)> {
+        let one = |job: Job| -> Result<Files> {
             let start = Instant::now();
             let doc = timing::time(Stage::Layout, || {
                 engine.layout(job.template, &(job.data)(), &job.path)
@@ -136,8 +164,20 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
                 render::pdf(&doc, &job.ident, job.date, job.pdfa || ctx.pdfa, &job.path)
             })?;
             timing::document(&job.path, doc.pages().len(), laid, start.elapsed() - laid);
+            let mut out = vec![(job.path.clone(), bytes)];
+            // The OFD is written from the same layout: one layout, two formats.
+            if let Some(o) = &job.ofd {
+                let meta = render::ofd::Meta {
+                    title: &o.title,
+                    author: &o.author,
+                    date: job.date,
+                    ident: &format!("{}.ofd", job.ident),
+                };
+                let bytes = timing::time(Stage::Ofd, || render::ofd::ofd(&doc, &meta, &o.path))?;
+                out.push((o.path.clone(), bytes));
+            }
             bar.inc(1);
-            Ok((job.path, bytes))
+            Ok(out)
         };
         // With --timings, one document at a time, so that each stage's time
         // is its own. Otherwise one worker thread per core takes the next
@@ -145,7 +185,7 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
         // writer use rayon inside, and a rayon thread waiting there steals
         // the next *document*, nesting whole documents on one stack, so a
         // long one (the notice) finished last and one core sat idle.
-        let pdfs: Vec<Result<(String, Vec<u8>)>> = if timing::enabled() {
+        let pdfs: Vec<Result<Files>> = if timing::enabled() {
             batch.into_iter().map(one).collect()
         } else {
             let n = batch.len();
@@ -173,8 +213,9 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
                 .collect()
         };
         for r in pdfs {
-            let (path, bytes) = r?;
-            staging.add(&path, &bytes)?;
+            for (path, bytes) in r? {
+                staging.add(&path, &bytes)?;
+            }
         }
         // Memoized layouts of earlier batches are not needed again: keeping
         // them costs memory linear in the units (1.8 GB at 1000) for ~7 %

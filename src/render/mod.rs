@@ -3,6 +3,7 @@
 
 pub mod docs;
 pub mod engine;
+pub mod ofd;
 pub mod prose;
 
 use crate::error::Result;
