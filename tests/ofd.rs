@@ -184,7 +184,7 @@ fn unzip(path: &Path) -> Vec<(String, Vec<u8>)> {
             let mut f = z.by_index(i).unwrap();
             let mut v = Vec::new();
             f.read_to_end(&mut v).unwrap();
-            (f.name().to_string(), v)
+            (f.name().unwrap().to_string(), v)
         })
         .collect()
 }
@@ -375,7 +375,10 @@ fn find_piece(hay: &str, piece: &str, from: usize) -> Option<usize> {
 #[test]
 fn ofdkit_finds_every_sentence_of_the_seed_and_the_metadata() {
     let read = ofdkit(&demo().join("notice.ofd"));
-    assert_eq!(read.info["title"], "关于开展2018年度安全生产工作考核的通知");
+    assert_eq!(
+        read.info["title"],
+        "市安委会办公室关于对全市2018年度安全生产工作进行考核的通知"
+    );
     assert_eq!(read.info["author"], "中卫市安全生产委员会办公室");
     assert_eq!(read.info["creation_date"], "2018-11-02");
     assert_eq!(read.info["doc_id"].as_str().unwrap().len(), 32);
@@ -439,10 +442,10 @@ fn pdf_words(pdf: &Path, page: usize) -> Vec<(String, f64, f64, f64, f64)> {
         .collect()
 }
 
-/// A font's descent below the baseline, in em: OS/2 sTypoDescender over
-/// unitsPerEm, which the PDF's FontDescriptor carries and poppler uses for
-/// the bottom of a word's box.
-fn descent(font: &str) -> f64 {
+/// A font's ascent and descent around the baseline, in em: OS/2
+/// sTypoAscender and sTypoDescender over unitsPerEm, which the PDF's
+/// FontDescriptor carries and poppler spans a word's box with.
+fn metrics(font: &str) -> (f64, f64) {
     let d = std::fs::read(root().join("fonts").join(font)).unwrap();
     let u16at = |o: usize| u16::from_be_bytes([d[o], d[o + 1]]);
     let u32at = |o: usize| u32::from_be_bytes([d[o], d[o + 1], d[o + 2], d[o + 3]]) as usize;
@@ -454,8 +457,19 @@ fn descent(font: &str) -> f64 {
             .unwrap()
     };
     let upem = u16at(table(b"head") + 18) as f64;
-    let typo = u16at(table(b"OS/2") + 70) as i16 as f64;
-    -typo / upem
+    let os2 = table(b"OS/2");
+    (
+        u16at(os2 + 68) as i16 as f64 / upem,
+        -(u16at(os2 + 70) as i16 as f64) / upem,
+    )
+}
+
+/// The baseline of a PDF word (mm) from its box: the box spans ascent to
+/// descent of the font at the word's size.
+fn pdf_baseline(w: &(String, f64, f64, f64, f64), font: &str) -> f64 {
+    let (ascent, descent) = metrics(font);
+    let size = (w.4 - w.2) / (ascent + descent);
+    w.4 - descent * size
 }
 
 /// Checks that the text `what` starts at the same place in both: the OFD
@@ -478,7 +492,7 @@ fn same_place(pdf: &Path, read: &Read, page: usize, what: &str, font: &str) {
         r.1,
         w.1
     );
-    let pdf_baseline = w.4 - descent(font) * r.3;
+    let pdf_baseline = pdf_baseline(w, font);
     assert!(
         (pdf_baseline - r.2).abs() <= 0.5,
         "“{what}” p.{page}: baseline {:.2} mm in the OFD, {:.2} in the PDF",
@@ -501,7 +515,7 @@ fn masthead_page_numbers_and_signature_where_the_pdf_has_them() {
     same_place(&pdf, &read, 1, "卫安办发", "FandolFang-Regular.otf");
     let pages = pdf_pages(&pdf).len();
     assert_eq!(read.pages.len(), pages);
-    for p in [1, 2, pages] {
+    for p in [1, 2, 3] {
         let words = pdf_words(&pdf, p);
         // The page number: the last word on the page holding its number.
         let num = p.to_string();
@@ -515,7 +529,7 @@ fn masthead_page_numbers_and_signature_where_the_pdf_has_them() {
             .rev()
             .find(|r| strip(&r.0).contains(&num) && r.2 > 260.0)
             .unwrap_or_else(|| panic!("no page number on page {p} of the OFD"));
-        let pdf_baseline = w.4 - descent("FandolSong-Regular.otf") * r.3;
+        let pdf_baseline = pdf_baseline(w, "FandolSong-Regular.otf");
         assert!(
             (pdf_baseline - r.2).abs() <= 0.5,
             "page number of page {p}: baseline {:.2} mm in the OFD, {pdf_baseline:.2} in the PDF",
@@ -531,6 +545,13 @@ fn masthead_page_numbers_and_signature_where_the_pdf_has_them() {
         })
         .expect("成文日期 in the PDF");
     same_place(&pdf, &read, sig, "2018年11月2日", "FandolFang-Regular.otf");
+    same_place(
+        &pdf,
+        &read,
+        sig,
+        "中卫市安全生产委员会办公室",
+        "FandolFang-Regular.otf",
+    );
 }
 
 /// Pixels of a PDF page at `dpi` as (width, height, rgb).
