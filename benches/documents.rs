@@ -112,5 +112,60 @@ fn documents(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, documents);
+/// Export only, PDF against OFD, from one layout of each document: what
+/// `--ofd` adds to a run, per document.
+fn exports(c: &mut Criterion) {
+    let (l, engine, units) = setup();
+    let date = chrono::NaiveDate::from_ymd_opt(2018, 11, 2).unwrap();
+    let laid = [
+        (
+            "notice",
+            engine.layout(Template::Document, &docs::notice(&l).unwrap(), "notice"),
+        ),
+        (
+            "circular",
+            engine.layout(
+                Template::Document,
+                &docs::circular(&l, &units).unwrap(),
+                "circular",
+            ),
+        ),
+        (
+            "one filled sheet",
+            engine.layout(
+                Template::Sheets,
+                &docs::filled_sheet(&l, &units[0]),
+                "filled",
+            ),
+        ),
+    ];
+    let mut g = c.benchmark_group("export");
+    g.sample_size(20);
+    for (name, doc) in &laid {
+        let doc = doc.as_ref().expect("layout");
+        g.bench_function(format!("{name}: PDF"), |b| {
+            b.iter(|| {
+                render::pdf(black_box(doc), name, date, false, name)
+                    .expect("pdf")
+                    .len()
+            })
+        });
+        let meta = render::ofd::Meta {
+            title: name,
+            author: "bench",
+            date,
+            ident: name,
+        };
+        g.bench_function(format!("{name}: OFD"), |b| {
+            b.iter(|| {
+                render::ofd::ofd(black_box(doc), &meta, name)
+                    .expect("ofd")
+                    .len()
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, documents, exports);
 criterion_main!(benches);

@@ -45,6 +45,16 @@ pub struct Campaign {
     pub units: Vec<Unit>,
     #[serde(default)]
     pub limits: Limits,
+    #[serde(default)]
+    pub output: Output,
+}
+
+/// `[output]`: which formats are written besides the PDFs.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Output {
+    /// OFD (GB/T 33190) beside the notice, the circular and each filled sheet.
+    pub ofd: bool,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -38,6 +38,9 @@ struct Cli {
     /// 不使用缓存，所有文件重新生成
     #[arg(long, global = true)]
     no_cache: bool,
+    /// 通知、结果通报和评分表存档另存一份 OFD（GB/T 33190 版式文档）
+    #[arg(long, global = true)]
+    ofd: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -181,6 +184,7 @@ fn main() -> ExitCode {
         quiet: cli.quiet,
         timings: cli.timings,
         pdfa: cli.pdfa,
+        ofd: cli.ofd,
         no_cache: cli.no_cache,
         ..Default::default()
     };

@@ -11,17 +11,19 @@ pub enum Stage {
     Score,
     Layout,
     Pdf,
+    Ofd,
     Xlsx,
     Write,
 }
 
 /// Stage names as printed.
-const NAMES: [&str; 7] = [
+const NAMES: [&str; 8] = [
     "加载方案与细则 load",
     "读取评分表 ingest",
     "评分 score",
     "排版 layout",
     "导出 PDF export",
+    "导出 OFD export",
     "写 XLSX write",
     "写入文件 commit",
 ];
@@ -37,8 +39,8 @@ pub fn enabled() -> bool {
     ENABLED.load(Ordering::Relaxed)
 }
 
-static NANOS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
-static COUNTS: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
+static NANOS: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
+static COUNTS: [AtomicU64; 8] = [const { AtomicU64::new(0) }; 8];
 
 /// Runs `f` and adds its time to `stage`.
 pub fn time<T>(stage: Stage, f: impl FnOnce() -> T) -> T {

@@ -39,6 +39,9 @@ pub struct Ctx {
     pub no_cache: bool,
     /// The render cache of this run, opened on first use.
     pub cache: std::sync::OnceLock<Option<Cache>>,
+    /// `--ofd`: OFD beside the notice, circular and filled sheets (as the
+    /// campaign's `[output] ofd = true`).
+    pub ofd: bool,
 }
 
 /// A document to typeset: where it goes, with which template and data.
@@ -52,6 +55,15 @@ pub struct Job<'a> {
     pub ident: String,
     pub date: chrono::NaiveDate,
     pub pdfa: bool,
+    /// An OFD of the same layout, beside the PDF (see [`Job::with_ofd`]).
+    pub ofd: Option<OfdJob>,
+}
+
+/// The OFD twin of a job's PDF.
+pub struct OfdJob {
+    pub path: String,
+    pub title: String,
+    pub author: String,
 }
 
 impl<'a> Job<'a> {
@@ -81,13 +93,29 @@ impl<'a> Job<'a> {
             data: Box::new(data),
             date: Campaign::date(date),
             pdfa,
+            ofd: None,
         }
+    }
+
+    /// Writes an OFD (same name, `.ofd`) from the same layout when the
+    /// campaign asks for OFD (`[output] ofd = true` or `--ofd`).
+    pub fn with_ofd(mut self, l: &Loaded, title: &str) -> Job<'a> {
+        if l.campaign.output.ofd {
+            self.ofd = Some(OfdJob {
+                path: format!("{}.ofd", self.path.trim_end_matches(".pdf")),
+                title: title.to_string(),
+                author: l.campaign.issuer.name.clone(),
+            });
+        }
+        self
     }
 }
 
 impl Ctx {
     pub fn load(&self) -> Result<Loaded> {
-        timing::time(Stage::Load, || campaign::load(self.campaign.as_deref()))
+        let mut l = timing::time(Stage::Load, || campaign::load(self.campaign.as_deref()))?;
+        l.campaign.output.ofd |= self.ofd;
+        Ok(l)
     }
 
     /// The one Typst environment of this run, with the campaign's fonts checked.
@@ -134,6 +162,17 @@ fn progress(len: usize, quiet: bool) -> ProgressBar {
     bar
 }
 
+/// The cache key of the `n`th file made from one layout (0: the PDF, 1: the
+/// OFD), so that a document is taken from the cache only with every format
+/// it is asked for.
+fn part_key(key: &str, n: usize) -> String {
+    if n == 0 {
+        key.to_string()
+    } else {
+        format!("{key}-{n}")
+    }
+}
+
 /// Documents typeset between two evictions of Typst's caches: big enough to
 /// share the caches across a batch, small enough to keep memory bounded
 /// (measured: 790 MB peak for `demo --units 1000`).
@@ -146,7 +185,7 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
     let mut jobs = jobs.into_iter().peekable();
     while jobs.peek().is_some() {
         let batch: Vec<Job> = jobs.by_ref().take(BATCH).collect();
-        let one = |job: Job| -> Result<(String, Vec<u8>)> {
+        let one = |job: Job| -> Result<Files> {
             let start = Instant::now();
             let data = (job.data)();
             let pdfa = job.pdfa || ctx.pdfa;
@@ -158,12 +197,21 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
                     .add(data.to_string().as_bytes())
                     .add(job.ident.as_bytes())
                     .add(job.date.to_string().as_bytes())
-                    .add(&[pdfa as u8]);
+                    .add(&[pdfa as u8])
+                    .add(format!("{:?}", job.ofd.as_ref().map(|o| (&o.path, &o.title, &o.author))).as_bytes());
                 (c, k.hex())
             });
-            if let Some(bytes) = key.as_ref().and_then(|(c, k)| c.get(k)) {
-                bar.inc(1);
-                return Ok((job.path, bytes));
+            // The PDF and, when asked for, the OFD: all from the cache or none.
+            let paths: Vec<String> = std::iter::once(job.path.clone())
+                .chain(job.ofd.as_ref().map(|o| o.path.clone()))
+                .collect();
+            if let Some((c, k)) = &key {
+                let hits: Option<Vec<Vec<u8>>> =
+                    (0..paths.len()).map(|n| c.get(&part_key(k, n))).collect();
+                if let Some(hits) = hits {
+                    bar.inc(1);
+                    return Ok(paths.into_iter().zip(hits).collect());
+                }
             }
             let doc = timing::time(Stage::Layout, || {
                 engine.layout(job.template, &data, &job.path)
@@ -173,11 +221,25 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
                 render::pdf(&doc, &job.ident, job.date, pdfa, &job.path)
             })?;
             timing::document(&job.path, doc.pages().len(), laid, start.elapsed() - laid);
+            let mut out = vec![(job.path.clone(), bytes)];
+            // The OFD is written from the same layout: one layout, two formats.
+            if let Some(o) = &job.ofd {
+                let meta = render::ofd::Meta {
+                    title: &o.title,
+                    author: &o.author,
+                    date: job.date,
+                    ident: &format!("{}.ofd", job.ident),
+                };
+                let bytes = timing::time(Stage::Ofd, || render::ofd::ofd(&doc, &meta, &o.path))?;
+                out.push((o.path.clone(), bytes));
+            }
             if let Some((c, k)) = &key {
-                c.put(k, &bytes);
+                for (n, (_, bytes)) in out.iter().enumerate() {
+                    c.put(&part_key(k, n), bytes);
+                }
             }
             bar.inc(1);
-            Ok((job.path, bytes))
+            Ok(out)
         };
         // With --timings, one document at a time, so that each stage's time
         // is its own. Otherwise one worker thread per core takes the next
@@ -185,7 +247,7 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
         // writer use rayon inside, and a rayon thread waiting there steals
         // the next *document*, nesting whole documents on one stack, so a
         // long one (the notice) finished last and one core sat idle.
-        let pdfs: Vec<Result<(String, Vec<u8>)>> = if timing::enabled() {
+        let pdfs: Vec<Result<Files>> = if timing::enabled() {
             batch.into_iter().map(one).collect()
         } else {
             let n = batch.len();
@@ -213,8 +275,9 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
                 .collect()
         };
         for r in pdfs {
-            let (path, bytes) = r?;
-            staging.add(&path, &bytes)?;
+            for (path, bytes) in r? {
+                staging.add(&path, &bytes)?;
+            }
         }
         // Memoized layouts of earlier batches are not needed again: keeping
         // them costs memory linear in the units (1.8 GB at 1000) for ~7 %

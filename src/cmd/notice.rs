@@ -13,7 +13,8 @@ pub fn job(l: &Loaded) -> Result<Job<'static>> {
         docs::notice(l)?,
         &l.campaign.notice.date,
         false,
-    ))
+    )
+    .with_ofd(l, &l.campaign.notice.title.concat()))
 }
 
 pub fn run(ctx: &Ctx) -> Result<()> {

@@ -113,16 +113,20 @@ pub fn result_files_partial(
 /// The circular (first: it is the longest) and each unit's filled sheet.
 pub fn result_jobs<'a>(l: &'a Loaded, units: &'a [UnitScore]) -> Result<Vec<Job<'a>>> {
     let date = &l.campaign.circular.date;
-    let mut jobs = vec![Job::new(
-        l,
-        "circular.pdf".into(),
-        Template::Document,
-        docs::circular(l, units)?,
-        date,
-        false,
-    )];
+    let mut jobs = vec![
+        Job::new(
+            l,
+            "circular.pdf".into(),
+            Template::Document,
+            docs::circular(l, units)?,
+            date,
+            false,
+        )
+        .with_ofd(l, &l.campaign.circular.title.concat()),
+    ];
     jobs.extend(units.iter().map(|u| {
         let path = format!("filled/{}.pdf", safe_file_name(&u.unit));
+        let title = format!("{}评分表（{}）", l.campaign.name, u.unit);
         Job::lazy(
             l,
             path,
@@ -131,6 +135,7 @@ pub fn result_jobs<'a>(l: &'a Loaded, units: &'a [UnitScore]) -> Result<Vec<Job<
             date,
             true,
         )
+        .with_ofd(l, &title)
     }));
     Ok(jobs)
 }

@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod docs;
 pub mod engine;
+pub mod ofd;
 pub mod prose;
 
 use crate::error::Result;

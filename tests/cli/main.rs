@@ -5,6 +5,7 @@ mod campaign;
 mod documents;
 mod hostile;
 mod libreoffice;
+mod ofd;
 mod printed;
 mod rerun;
 mod support;
