@@ -23,7 +23,7 @@ struct Cli {
     /// 输出目录
     #[arg(long, global = true, value_name = "DIR", default_value = "output")]
     out: PathBuf,
-    /// 字体目录（默认：环境变量 KAOHE_FONTS，或 ./fonts，或 kaohe 项目的 fonts/）
+    /// 增加或替换字体的目录（另有环境变量 KAOHE_FONTS 和考核方案目录的 fonts/；其余用内置字体）
     #[arg(long, global = true, value_name = "DIR")]
     fonts: Option<PathBuf>,
     /// 不显示进度
@@ -70,6 +70,8 @@ enum Command {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+    /// 列出可用的字体、来源及其在公文中的用途
+    Fonts,
     /// 在受内存和时间限制的子进程中试读一份评分表（kaohe 内部使用）
     #[command(name = "__ingest", hide = true)]
     Ingest { limits: String, file: PathBuf },
@@ -113,6 +115,7 @@ fn main() -> ExitCode {
         Command::Check { files } => cmd::check::run(&ctx, &files),
         Command::Score { inputs } => cmd::score::run(&ctx, &inputs),
         Command::Verify { dir } => cmd::verify::run(&dir),
+        Command::Fonts => cmd::fonts::run(&ctx),
         Command::Ingest { limits, file } => cmd::check::ingest_child(&limits, &file),
         Command::Rubric {
             action: RubricCmd::Show { file, json },

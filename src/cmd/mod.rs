@@ -3,6 +3,7 @@
 pub mod blank;
 pub mod check;
 pub mod demo;
+pub mod fonts;
 pub mod notice;
 pub mod rubric;
 pub mod schedule;
@@ -82,8 +83,7 @@ impl Ctx {
 
     /// The one Typst environment of this run, with the campaign's fonts checked.
     pub fn engine(&self, l: &Loaded) -> Result<Engine> {
-        let dir = render::font_dir(self.fonts.as_deref())?;
-        let engine = Engine::new(&dir)?;
+        let engine = fonts::engine(self)?;
         engine.check_fonts(&l.campaign.fonts.roles())?;
         Ok(engine)
     }
