@@ -18,24 +18,37 @@ pub struct Lock {
 
 /// Takes the output folder's lock, or says that another run holds it.
 pub fn lock(dir: &Path) -> Result<Lock> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| failed!("{}: 无法创建输出目录：{e}", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        failed!(
+            "{}: 无法创建输出目录：{e}",
+            dir.display(),
+            e = crate::os::io_text(&e)
+        )
+    })?;
     let path = dir.join(LOCK_FILE);
     let file = File::options()
         .create(true)
         .truncate(false)
         .write(true)
         .open(&path)
-        .map_err(|e| failed!("{}: 无法创建锁文件：{e}", path.display()))?;
+        .map_err(|e| {
+            failed!(
+                "{}: 无法创建锁文件：{e}",
+                path.display(),
+                e = crate::os::io_text(&e)
+            )
+        })?;
     match file.try_lock() {
         Ok(()) => Ok(Lock { _file: file }),
         Err(std::fs::TryLockError::WouldBlock) => Err(failed!(
             "{}: 另一个 kaohe 正在写入这个输出目录，请等它结束后再运行",
             dir.display()
         )),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(failed!("{}: 无法锁定输出目录：{e}", dir.display()))
-        }
+        Err(std::fs::TryLockError::Error(e)) => Err(failed!(
+            "{}: 无法锁定输出目录：{e}",
+            dir.display(),
+            e = crate::os::io_text(&e)
+        )),
     }
 }
 
@@ -99,20 +112,35 @@ impl Staging {
         missing.reverse();
         self.created.extend(missing);
         let parent = parent.as_path();
-        std::fs::create_dir_all(parent)
-            .map_err(|e| failed!("{}: 无法创建目录：{e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|e| {
+            failed!(
+                "{}: 无法创建目录：{e}",
+                parent.display(),
+                e = crate::os::io_text(&e)
+            )
+        })?;
         let mut builder = tempfile::Builder::new();
         builder.prefix(".kaohe-").suffix(".tmp");
         // An output is an ordinary file (0666 less the umask), not the 0600
         // tempfile gives a temporary one: the archive is read by others.
         #[cfg(unix)]
         builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-        let mut tmp = builder
-            .tempfile_in(parent)
-            .map_err(|e| failed!("{}: 无法写入临时文件：{e}", parent.display()))?;
+        let mut tmp = builder.tempfile_in(parent).map_err(|e| {
+            failed!(
+                "{}: 无法写入临时文件：{e}",
+                parent.display(),
+                e = crate::os::io_text(&e)
+            )
+        })?;
         tmp.write_all(bytes)
             .and_then(|_| tmp.as_file().sync_data())
-            .map_err(|e| failed!("{}: 写入失败：{e}", path.display()))?;
+            .map_err(|e| {
+                failed!(
+                    "{}: 写入失败：{e}",
+                    path.display(),
+                    e = crate::os::io_text(&e)
+                )
+            })?;
         self.files.push((path, tmp.into_temp_path()));
         self.entries.push(FileEntry {
             path: rel.to_string(),
@@ -277,8 +305,13 @@ fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
 /// Recomputes every file of the manifest in `dir`.
 pub fn verify(dir: &Path) -> Result<(Manifest, Report)> {
     let path = dir.join(MANIFEST);
-    let text =
-        std::fs::read_to_string(&path).map_err(|e| failed!("{}: 无法读取：{e}", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        failed!(
+            "{}: 无法读取：{e}",
+            path.display(),
+            e = crate::os::io_text(&e)
+        )
+    })?;
     let m: Manifest = serde_json::from_str(&text)
         .map_err(|e| failed!("{}: 不是有效的 kaohe 清单：{e}", path.display()))?;
     let mut report = Report::default();

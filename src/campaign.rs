@@ -215,8 +215,12 @@ pub fn load(path: Option<&Path>) -> Result<Loaded> {
         }
         Some(path) => {
             let name = path.display().to_string();
-            let src = std::fs::read_to_string(path)
-                .map_err(|e| config_err!("{name}: 无法读取考核方案文件：{e}"))?;
+            let src = std::fs::read_to_string(path).map_err(|e| {
+                config_err!(
+                    "{name}: 无法读取考核方案文件：{e}",
+                    e = crate::os::io_text(&e)
+                )
+            })?;
             let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
             load_with(&src, &name, |p| rubric::load_file(&resolve(&dir, p)))
         }

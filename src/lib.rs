@@ -9,6 +9,7 @@ pub mod archive;
 pub mod campaign;
 pub mod cmd;
 pub mod error;
+pub mod os;
 pub mod points;
 pub mod render;
 pub mod rubric;

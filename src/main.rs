@@ -95,6 +95,11 @@ enum RubricCmd {
 }
 
 fn main() -> ExitCode {
+    kaohe::os::init_console();
+    if std::env::args_os().len() <= 1 {
+        kaohe::os::explain_no_arguments();
+        return ExitCode::SUCCESS;
+    }
     let cli = Cli::parse();
     let ctx = Ctx {
         campaign: cli.campaign,

@@ -109,7 +109,7 @@ impl Engine {
                     failed!(
                         "{}: 无法读取字体文件：{}",
                         path.display(),
-                        e
+                        crate::os::io_text(&e)
                     )
                 })?;
                 let file = path.file_name().unwrap_or_default().to_string_lossy();
@@ -141,7 +141,7 @@ impl Engine {
                     failed!(
                         "{}: 无法读取排版模板：{}",
                         own.display(),
-                        e
+                        crate::os::io_text(&e)
                     )
                 })?,
                 _ => text.to_string(),
@@ -274,7 +274,7 @@ fn font_files(dir: &Path) -> Result<Vec<PathBuf>> {
             failed!(
                 "{}: 无法读取字体目录：{}",
                 dir.display(),
-                e
+                crate::os::io_text(&e)
             )
         })?
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -49,8 +49,12 @@ struct RawDeduction {
 
 pub fn load_file(path: &Path) -> Result<Rubric> {
     let name = path.display().to_string();
-    let src = std::fs::read_to_string(path)
-        .map_err(|e| config_err!("{name}: 无法读取考核细则文件：{e}"))?;
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        config_err!(
+            "{name}: 无法读取考核细则文件：{e}",
+            e = crate::os::io_text(&e)
+        )
+    })?;
     load_str(&src, &name)
 }
 

@@ -217,7 +217,15 @@ pub fn read(path: &Path, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
     let limits = &l.campaign.limits;
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
-        Err(e) => return (None, vec![whole(&file, format!("无法读取文件：{e}"))]),
+        Err(e) => {
+            return (
+                None,
+                vec![whole(
+                    &file,
+                    format!("无法读取文件：{e}", e = crate::os::io_text(&e)),
+                )],
+            );
+        }
     };
     if meta.len() > limits.max_file_bytes {
         return (
@@ -234,7 +242,15 @@ pub fn read(path: &Path, l: &Loaded) -> (Option<Filled>, Vec<Problem>) {
     }
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
-        Err(e) => return (None, vec![whole(&file, format!("无法读取文件：{e}"))]),
+        Err(e) => {
+            return (
+                None,
+                vec![whole(
+                    &file,
+                    format!("无法读取文件：{e}", e = crate::os::io_text(&e)),
+                )],
+            );
+        }
     };
     read_bytes(&bytes, &file, l)
 }
