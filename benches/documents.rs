@@ -15,7 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn setup() -> (Loaded, Engine, Vec<UnitScore>) {
     let l = campaign::load(None).expect("built-in campaign");
-    let engine = Engine::new(&render::font_dir(None).expect("fonts")).expect("engine");
+    let engine = Engine::new(&render::font_dirs(None, None).expect("fonts"), None).expect("engine");
     let forms = demo::sample_forms(&l);
     let units = score::score_forms(&l, &forms).expect("scores");
     (l, engine, units)

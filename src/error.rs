@@ -54,6 +54,14 @@ impl Error {
 /// An operating-system error in words an office clerk reads, never
 /// `os error 2`.
 pub fn os(e: &std::io::Error) -> String {
+    // Windows-only conditions, such as a file held open by Excel, named for
+    // what the user can do about them.
+    #[cfg(windows)]
+    if let Some(code) = e.raw_os_error()
+        && let Some(text) = crate::os::windows_text(code)
+    {
+        return text.to_string();
+    }
     use std::io::ErrorKind as K;
     match e.kind() {
         K::NotFound => "没有这个文件或文件夹".into(),
@@ -70,6 +78,9 @@ pub fn os(e: &std::io::Error) -> String {
         K::Interrupted | K::TimedOut => "操作被中断或超时，请重试".into(),
         K::OutOfMemory => "内存不足".into(),
         K::CrossesDevices => "不能跨磁盘移动文件".into(),
+        K::WouldBlock | K::ResourceBusy => "文件正被其他程序使用，请关闭后重试".into(),
+        K::UnexpectedEof => "文件不完整".into(),
+        K::Unsupported => "此系统不支持该操作".into(),
         _ => match e.raw_os_error() {
             Some(n) => format!("操作系统报告错误（代码 {n}）"),
             None => "操作系统报告错误".into(),

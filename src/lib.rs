@@ -13,6 +13,7 @@ pub mod cmd;
 pub mod dates;
 pub mod error;
 pub mod failpoint;
+pub mod os;
 pub mod points;
 pub mod project;
 pub mod render;

@@ -23,7 +23,7 @@ struct Cli {
     /// 输出目录（默认：考核文件夹中的 output/；用 --campaign 时为当前文件夹的 output/）
     #[arg(long, global = true, value_name = "DIR")]
     out: Option<PathBuf>,
-    /// 字体目录（默认：环境变量 KAOHE_FONTS，或 ./fonts，或 kaohe 项目的 fonts/）
+    /// 增加或替换字体的目录（另有环境变量 KAOHE_FONTS 和考核方案目录的 fonts/；其余用内置字体）
     #[arg(long, global = true, value_name = "DIR")]
     fonts: Option<PathBuf>,
     /// 不显示进度
@@ -94,6 +94,8 @@ enum Command {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+    /// 列出可用的字体、来源及其在公文中的用途
+    Fonts,
     /// 在受内存和时间限制的子进程中试读一份评分表（kaohe 内部使用）
     #[command(name = "__ingest", hide = true)]
     Ingest { limits: String, file: PathBuf },
@@ -133,6 +135,11 @@ fn typed_command(cmd: &clap::Command) -> Option<String> {
 }
 
 fn main() -> ExitCode {
+    kaohe::os::init_console();
+    if std::env::args_os().len() <= 1 {
+        kaohe::os::explain_no_arguments();
+        return ExitCode::SUCCESS;
+    }
     let mut command = kaohe::cli::localize(Cli::command());
     let parsed = command
         .try_get_matches_from_mut(std::env::args_os())
@@ -202,6 +209,7 @@ fn main() -> ExitCode {
             inputs, partial, ..
         } => cmd::score::run(&ctx, &inputs, partial),
         Command::Verify { dir } => cmd::verify::run(&dir),
+        Command::Fonts => cmd::fonts::run(&ctx),
         Command::Ingest { limits, file } => cmd::check::ingest_child(&limits, &file),
         Command::Rubric {
             action: RubricCmd::Show { file, json },

@@ -109,26 +109,9 @@ fn survives(file: &Path, limits: &Limits) -> std::result::Result<(), String> {
 /// and CPU limit, for [`survives`]; exits 0 when the reading came to an end.
 pub fn ingest_child(limits: &str, file: &Path) -> Result<()> {
     let limits: Limits = serde_json::from_str(limits).map_err(|e| failed!("{e}"))?;
-    #[cfg(unix)]
-    // SAFETY: setrlimit only reads the struct passed to it.
-    unsafe {
-        let mem = limits.max_memory_bytes as libc::rlim_t;
-        libc::setrlimit(
-            libc::RLIMIT_AS,
-            &libc::rlimit {
-                rlim_cur: mem,
-                rlim_max: mem,
-            },
-        );
-        libc::setrlimit(
-            libc::RLIMIT_CPU,
-            &libc::rlimit {
-                rlim_cur: 60,
-                rlim_max: 60,
-            },
-        );
-    }
-    let bytes = std::fs::read(file).map_err(|e| failed!("{}: {e}", file.display()))?;
+    crate::os::limit_this_process(limits.max_memory_bytes, 60);
+    let bytes = std::fs::read(file)
+        .map_err(|e| failed!("{}: {e}", file.display(), e = crate::error::os(&e)))?;
     ingest::probe(&bytes, &limits);
     Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod blank;
 pub mod check;
 pub mod demo;
+pub mod fonts;
 pub mod init;
 pub mod notice;
 pub mod rubric;
@@ -120,8 +121,7 @@ impl Ctx {
 
     /// The one Typst environment of this run, with the campaign's fonts checked.
     pub fn engine(&self, l: &Loaded) -> Result<Engine> {
-        let dir = render::font_dir(self.fonts.as_deref())?;
-        let engine = Engine::new(&dir)?;
+        let engine = fonts::engine(self)?;
         engine.check_fonts(&l.campaign.fonts.roles())?;
         Ok(engine)
     }
@@ -198,7 +198,13 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Stag
                     .add(job.ident.as_bytes())
                     .add(job.date.to_string().as_bytes())
                     .add(&[pdfa as u8])
-                    .add(format!("{:?}", job.ofd.as_ref().map(|o| (&o.path, &o.title, &o.author))).as_bytes());
+                    .add(
+                        format!(
+                            "{:?}",
+                            job.ofd.as_ref().map(|o| (&o.path, &o.title, &o.author))
+                        )
+                        .as_bytes(),
+                    );
                 (c, k.hex())
             });
             // The PDF and, when asked for, the OFD: all from the cache or none.

@@ -3,6 +3,8 @@
 //! light [`DocWorld`] that adds its data as the virtual file `/data.json`, so
 //! no value ever becomes Typst code.
 
+use super::FontDir;
+use super::embedded::{FONTS, TEMPLATES};
 use crate::error::{Error, Result};
 use crate::failed;
 use std::collections::HashMap;
@@ -15,26 +17,6 @@ use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
-
-/// The Typst templates, compiled into the binary so kaohe runs from any folder.
-const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "/templates/document.typ",
-        include_str!("../../templates/document.typ"),
-    ),
-    (
-        "/templates/sheets.typ",
-        include_str!("../../templates/sheets.typ"),
-    ),
-    (
-        "/templates/lib/gbt9704.typ",
-        include_str!("../../templates/lib/gbt9704.typ"),
-    ),
-    (
-        "/templates/lib/tables.typ",
-        include_str!("../../templates/lib/tables.typ"),
-    ),
-];
 
 const DATA_PATH: &str = "/data.json";
 
@@ -62,14 +44,31 @@ pub struct Engine {
     fonts: Vec<Font>,
     sources: HashMap<FileId, Source>,
     data_id: FileId,
-    /// Where the fonts came from, for messages.
-    pub font_dir: PathBuf,
+    /// Where the fonts came from, for messages: "--fonts x、内置字体".
+    pub font_sources: String,
     /// The families found, for messages.
     pub families: Vec<String>,
-    /// SHA-256 of the template sources and the font files (name, size and
-    /// modification time of each): part of every render-cache key.
+    /// Every font used, in load order, with where it came from.
+    pub entries: Vec<FontEntry>,
+    /// SHA-256 of the template sources and the fonts (each folder font's
+    /// name, size and modification time; the built-in ones are part of the
+    /// build): part of every render-cache key.
     pub fingerprint: String,
 }
+
+/// One font of the run, for `kaohe fonts`.
+#[derive(Clone, Debug)]
+pub struct FontEntry {
+    pub family: String,
+    /// 常规, 粗体, 斜体…
+    pub style: String,
+    /// "内置" or the folder and how it was named.
+    pub source: String,
+    pub file: String,
+}
+
+/// The built-in fonts' source name in messages and listings.
+pub const BUILTIN: &str = "内置";
 
 fn file_id(path: &str) -> FileId {
     RootedPath::new(
@@ -80,69 +79,92 @@ fn file_id(path: &str) -> FileId {
 }
 
 impl Engine {
-    /// Loads every font file in `font_dir` (parsed once) and the templates.
-    pub fn new(font_dir: &Path) -> Result<Engine> {
+    /// Loads the fonts of `dirs` (strongest first, each parsed once), then
+    /// the built-in fonts; a font whose family and style an earlier one
+    /// already has is left out, so a folder overrides the built-in font.
+    /// The Typst templates are the built-in ones unless `templates` (a
+    /// campaign's `templates/` folder) holds a file of the same name.
+    pub fn new(dirs: &[FontDir], templates: Option<&Path>) -> Result<Engine> {
         let mut fonts = Vec::new();
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(font_dir)
-            .map_err(|e| {
-                failed!(
-                    "{}: 无法读取字体目录：{}",
-                    font_dir.display(),
-                    crate::error::os(&e)
-                )
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.extension().and_then(|x| x.to_str()).is_some_and(|x| {
-                    matches!(
-                        x.to_ascii_lowercase().as_str(),
-                        "otf" | "ttf" | "ttc" | "otc"
+        let mut entries = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut key = super::cache::Key::new("engine");
+        let mut add = |data: Bytes, source: &str, file: &str| -> bool {
+            let mut any = false;
+            for font in Font::iter(data) {
+                any = true;
+                let info = font.info();
+                let key = (info.family.to_lowercase(), info.variant);
+                if seen.insert(key) {
+                    entries.push(FontEntry {
+                        family: info.family.clone(),
+                        style: style_name(info.variant),
+                        source: source.to_string(),
+                        file: file.to_string(),
+                    });
+                    fonts.push(font);
+                }
+            }
+            any
+        };
+        for dir in dirs {
+            let source = format!("{}（{}）", dir.path.display(), dir.how);
+            for path in font_files(&dir.path)? {
+                let data = map_font(&path).map_err(|e| {
+                    failed!(
+                        "{}: 无法读取字体文件：{}",
+                        path.display(),
+                        crate::error::os(&e)
                     )
-                })
-            })
-            .collect();
-        // A fixed order keeps font indices, and so the output, the same on every machine.
-        entries.sort();
-        for path in &entries {
-            let data = map_font(path).map_err(|e| {
-                failed!(
-                    "{}: 无法读取字体文件：{}",
-                    path.display(),
-                    crate::error::os(&e)
-                )
-            })?;
-            let before = fonts.len();
-            fonts.extend(Font::iter(data));
-            if fonts.len() == before {
-                return Err(failed!("{}: 不是可用的字体文件", path.display()));
+                })?;
+                let file = path.file_name().unwrap_or_default().to_string_lossy();
+                font_fingerprint(&mut key, &path);
+                if !add(data, &source, &file) {
+                    return Err(failed!("{}: 不是可用的字体文件", path.display()));
+                }
             }
         }
-        if fonts.is_empty() {
-            return Err(failed!(
-                "{}: 字体目录中没有字体文件（.otf/.ttf）",
-                font_dir.display()
-            ));
+        for (file, data) in FONTS {
+            add(Bytes::new(*data), BUILTIN, *file);
         }
         let book = FontBook::from_fonts(&fonts);
-        let fingerprint = fingerprint(&entries);
-        let mut families: Vec<String> = fonts.iter().map(|f| f.info().family.clone()).collect();
-        families.dedup();
-        let sources = TEMPLATES
+        let mut families: Vec<String> = Vec::new();
+        for e in &entries {
+            if !families.contains(&e.family) {
+                families.push(e.family.clone());
+            }
+        }
+        let mut named: Vec<String> = dirs
             .iter()
-            .map(|(path, text)| {
-                let id = file_id(path);
-                (id, Source::new(id, text.to_string()))
-            })
+            .map(|d| format!("{}（{}）", d.path.display(), d.how))
             .collect();
+        named.push("内置字体".into());
+        let mut sources = HashMap::new();
+        for (path, text) in TEMPLATES {
+            let id = file_id(path);
+            let text = match templates.map(|d| d.join(path.trim_start_matches("/templates/"))) {
+                Some(own) if own.is_file() => std::fs::read_to_string(&own).map_err(|e| {
+                    failed!(
+                        "{}: 无法读取排版模板：{}",
+                        own.display(),
+                        crate::error::os(&e)
+                    )
+                })?,
+                _ => text.to_string(),
+            };
+            key.add(path.as_bytes()).add(text.as_bytes());
+            sources.insert(id, Source::new(id, text));
+        }
         Ok(Engine {
             library: LazyHash::new(Library::default()),
             book: LazyHash::new(book),
             fonts,
             sources,
             data_id: file_id(DATA_PATH),
-            font_dir: font_dir.to_path_buf(),
+            font_sources: named.join("、"),
             families,
-            fingerprint,
+            entries,
+            fingerprint: key.hex(),
         })
     }
 
@@ -156,8 +178,7 @@ impl Engine {
             });
             if !found {
                 return Err(failed!(
-                    "字体目录 {} 中没有{role}字体（考核方案指定：{}；目录中有：{}）",
-                    self.font_dir.display(),
+                    "没有{role}字体（考核方案指定：{}；可用的字体：{}）。请把该字体文件放入考核方案目录的 fonts 文件夹，或用 --fonts DIR 指定存放它的目录。",
                     fams.join("、"),
                     self.families.join("、")
                 ));
@@ -198,8 +219,8 @@ impl Engine {
                 .map(|(c, fam)| format!("“{c}”(U+{:04X}，字体 {fam})", *c as u32))
                 .collect();
             return Err(failed!(
-                "{name}: 字体目录 {} 中的字体缺少这些字符：{}",
-                self.font_dir.display(),
+                "{name}: 字体（{}）缺少这些字符：{}",
+                self.font_sources,
                 list.join("，")
             ));
         }
@@ -253,25 +274,64 @@ impl Engine {
     }
 }
 
-/// The templates and the fonts as one hash (see [`Engine::fingerprint`]).
-fn fingerprint(fonts: &[PathBuf]) -> String {
-    let mut k = super::cache::Key::new("engine");
-    for (path, text) in TEMPLATES {
-        k.add(path.as_bytes()).add(text.as_bytes());
+/// A folder font's part of [`Engine::fingerprint`]: its name, size and
+/// modification time (hashing 20 MB of fonts on every run would cost more
+/// than a cached rerun saves).
+fn font_fingerprint(k: &mut super::cache::Key, f: &Path) {
+    let meta = std::fs::metadata(f).ok();
+    let modified = meta
+        .as_ref()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    k.add(f.to_string_lossy().as_bytes())
+        .add(&meta.map_or(0, |m| m.len()).to_le_bytes())
+        .add(&modified.to_le_bytes());
+}
+
+/// The font files of a folder (.otf .ttf .ttc .otc), sorted so that the
+/// fonts load in the same order on every machine.
+fn font_files(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| {
+            failed!(
+                "{}: 无法读取字体目录：{}",
+                dir.display(),
+                crate::error::os(&e)
+            )
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension().and_then(|x| x.to_str()).is_some_and(|x| {
+                matches!(
+                    x.to_ascii_lowercase().as_str(),
+                    "otf" | "ttf" | "ttc" | "otc"
+                )
+            })
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// "常规", "粗体", "斜体", "粗斜体", or the weight's number.
+fn style_name(v: typst::text::FontVariant) -> String {
+    use typst::text::{FontStyle, FontWeight};
+    let italic = v.style != FontStyle::Normal;
+    let w = v.weight.to_number();
+    let weight = if v.weight == FontWeight::REGULAR {
+        "常规".to_string()
+    } else if v.weight == FontWeight::BOLD {
+        "粗体".to_string()
+    } else {
+        format!("字重{w}")
+    };
+    match (italic, weight.as_str()) {
+        (false, _) => weight,
+        (true, "常规") => "斜体".into(),
+        (true, "粗体") => "粗斜体".into(),
+        (true, _) => format!("{weight}斜体"),
     }
-    for f in fonts {
-        let meta = std::fs::metadata(f).ok();
-        let modified = meta
-            .as_ref()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let name = f.file_name().unwrap_or_default().to_string_lossy();
-        k.add(name.as_bytes())
-            .add(&meta.map_or(0, |m| m.len()).to_le_bytes())
-            .add(&modified.to_le_bytes());
-    }
-    k.hex()
 }
 
 /// A font file's bytes, mapped rather than read: a CJK font is 5 to 8 MB

@@ -3,7 +3,9 @@
 
 pub mod cache;
 pub mod docs;
+pub mod embedded;
 pub mod engine;
+pub mod fonts;
 pub mod ofd;
 pub mod prose;
 
@@ -15,35 +17,50 @@ use typst::foundations::{Datetime, Smart};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
-pub use engine::{Engine, Template};
+pub use engine::{Engine, FontEntry, Template};
 
-/// Finds the fonts folder: `--fonts`, then `KAOHE_FONTS`, then `./fonts`,
-/// then the project folder kaohe was built from. Says where it looked.
-pub fn font_dir(option: Option<&Path>) -> Result<PathBuf> {
-    let mut tried = Vec::new();
-    let mut candidates: Vec<(String, PathBuf)> = Vec::new();
+/// A folder of fonts that adds to or overrides the built-in ones, and how
+/// it was named (for messages and `kaohe fonts`).
+#[derive(Clone, Debug)]
+pub struct FontDir {
+    pub how: String,
+    pub path: PathBuf,
+}
+
+/// The font folders of a run, strongest first: `--fonts DIR`, then the
+/// environment variable `KAOHE_FONTS`, then the campaign's own `fonts/`
+/// folder. The built-in fonts come after all of them, so a folder's font of
+/// the same family and style replaces the built-in one. A folder named on
+/// the command line or in `KAOHE_FONTS` must exist; a campaign without a
+/// `fonts/` folder simply uses the built-in fonts.
+pub fn font_dirs(option: Option<&Path>, campaign_dir: Option<&Path>) -> Result<Vec<FontDir>> {
+    let mut dirs = Vec::new();
+    let mut named: Vec<(String, PathBuf)> = Vec::new();
     if let Some(p) = option {
-        candidates.push(("--fonts".into(), p.to_path_buf()));
-    } else {
-        if let Some(p) = std::env::var_os("KAOHE_FONTS") {
-            candidates.push(("环境变量 KAOHE_FONTS".into(), PathBuf::from(p)));
-        }
-        candidates.push(("当前目录".into(), PathBuf::from("fonts")));
-        candidates.push((
-            "kaohe 项目目录".into(),
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("fonts"),
-        ));
+        named.push(("--fonts".into(), p.to_path_buf()));
     }
-    for (how, p) in candidates {
-        if p.is_dir() {
-            return Ok(p);
-        }
-        tried.push(format!("{}（{how}）", p.display()));
+    if let Some(p) = std::env::var_os("KAOHE_FONTS").filter(|p| !p.is_empty()) {
+        named.push(("环境变量 KAOHE_FONTS".into(), PathBuf::from(p)));
     }
-    Err(failed!(
-        "找不到字体目录。已查找：{}。请用 --fonts DIR 或环境变量 KAOHE_FONTS 指定存放字体的目录。",
-        tried.join("，")
-    ))
+    for (how, path) in named {
+        if !path.is_dir() {
+            return Err(failed!(
+                "找不到字体目录 {}（{how}）。请确认该目录存在，或不指定它而只用 kaohe 内置的字体。",
+                path.display()
+            ));
+        }
+        dirs.push(FontDir { how, path });
+    }
+    if let Some(dir) = campaign_dir {
+        let path = dir.join("fonts");
+        if path.is_dir() {
+            dirs.push(FontDir {
+                how: "考核方案目录".into(),
+                path,
+            });
+        }
+    }
+    Ok(dirs)
 }
 
 /// Exports a laid-out document to PDF. The date and identifier come from the

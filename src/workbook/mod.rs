@@ -46,7 +46,11 @@ pub fn safe_file_name(name: &str) -> String {
     s = s
         .trim_matches(|c: char| c == '.' || c.is_whitespace())
         .to_string();
-    if s.is_empty() { "_".to_string() } else { s }
+    if s.is_empty() {
+        "_".to_string()
+    } else {
+        crate::os::not_a_device(&s)
+    }
 }
 
 /// Workbook properties dated `date` (a campaign date): rust_xlsxwriter

@@ -9,4 +9,5 @@ mod ofd;
 mod printed;
 mod rerun;
 mod support;
+mod windows;
 mod workbooks;

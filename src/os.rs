@@ -1,0 +1,203 @@
+//! Everything that differs between Windows and Linux, in one place: the
+//! console, what happens when kaohe.exe is double-clicked, file names
+//! Windows refuses, and system error texts in Chinese. Output bytes never
+//! depend on the platform: the rules below apply on both.
+
+use std::io;
+
+/// Prepares the console: on Windows, UTF-8 code pages for input and output,
+/// so that Chinese typed or piped through `cmd.exe` arrives intact (Rust
+/// itself writes to a console as UTF-16, which needs no code page).
+pub fn init_console() {
+    #[cfg(windows)]
+    win::init_console();
+}
+
+/// True when this process owns its console window alone: kaohe.exe was
+/// double-clicked in Explorer rather than started from a command prompt, and
+/// the window closes as soon as kaohe exits. Always false elsewhere.
+pub fn own_console_window() -> bool {
+    #[cfg(windows)]
+    let own = win::own_console_window();
+    #[cfg(not(windows))]
+    let own = false;
+    own
+}
+
+/// What kaohe says when started with no arguments, e.g. double-clicked.
+pub const NO_ARGUMENTS: &str = "\
+kaohe 考核：安全生产工作考核的通知、评分表、评分和结果通报（GB/T 9704-2012 红头文件）。
+
+kaohe 是命令行程序，不能直接双击使用。请这样使用：
+  1. 打开 kaohe.exe 所在的文件夹，在地址栏输入 cmd 并按回车，打开命令提示符窗口；
+  2. 输入 kaohe demo 并按回车，运行内置的示例，结果写入 output 文件夹；
+  3. 输入 kaohe --help 查看全部命令，例如：
+       kaohe notice                生成考核通知
+       kaohe blank                 生成各单位的空白评分表
+       kaohe check 交回            检查交回的评分表（“交回”是放评分表的文件夹）
+       kaohe score 交回            评分并生成结果通报
+       kaohe fonts                 列出可用的字体及其用途
+详细步骤见随程序提供的《使用说明》。";
+
+/// Prints [`NO_ARGUMENTS`]; in a window of its own, waits for Enter so the
+/// text can be read before the window closes.
+pub fn explain_no_arguments() {
+    println!("{NO_ARGUMENTS}");
+    if own_console_window() {
+        println!("\n按回车键关闭此窗口。");
+        let mut line = String::new();
+        let _ = io::stdin().read_line(&mut line);
+    }
+}
+
+/// Limits this process (the child that test-reads a returned workbook) to
+/// `memory` bytes and `cpu_seconds` of CPU time, so that a hostile file
+/// ends the child and not the machine: `setrlimit` on Linux, a job object
+/// on Windows (which ends the process when it passes either limit).
+pub fn limit_this_process(memory: u64, cpu_seconds: u64) {
+    #[cfg(unix)]
+    // SAFETY: setrlimit only reads the struct passed to it.
+    unsafe {
+        let mem = memory as libc::rlim_t;
+        libc::setrlimit(
+            libc::RLIMIT_AS,
+            &libc::rlimit {
+                rlim_cur: mem,
+                rlim_max: mem,
+            },
+        );
+        let cpu = cpu_seconds as libc::rlim_t;
+        libc::setrlimit(
+            libc::RLIMIT_CPU,
+            &libc::rlimit {
+                rlim_cur: cpu,
+                rlim_max: cpu,
+            },
+        );
+    }
+    #[cfg(windows)]
+    win::limit_this_process(memory, cpu_seconds);
+}
+
+/// The names Windows reserves for devices, with or without an extension.
+const DEVICES: &[&str] = &[
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9", "COM¹", "COM²",
+    "COM³", "LPT¹", "LPT²", "LPT³", "CONIN$", "CONOUT$",
+];
+
+/// `name` (a file name without folder, already free of `\ / : * ? " < > |`)
+/// made usable on Windows: a device name such as `CON` or `nul.pdf` gets a
+/// `_` after its stem (`CON_`, `nul_.pdf`). Applied on every platform, so
+/// the same campaign gives the same file names on Linux and Windows.
+pub fn not_a_device(name: &str) -> String {
+    let (stem, rest) = match name.find('.') {
+        Some(i) => name.split_at(i),
+        None => (name, ""),
+    };
+    let bare = stem.trim_end_matches(' ');
+    if DEVICES.iter().any(|d| d.eq_ignore_ascii_case(bare)) {
+        format!("{stem}_{rest}")
+    } else {
+        name.to_string()
+    }
+}
+
+/// Chinese texts for the Windows error codes an office meets that have no
+/// Linux counterpart (the others, such as "not found", read the same on
+/// both through their kind).
+#[cfg(any(windows, test))]
+pub fn windows_text(code: i32) -> Option<&'static str> {
+    Some(match code {
+        19 => "磁盘有写保护",
+        21 => "设备未就绪（例如 U 盘已拔出）",
+        32 => "文件正被其他程序打开（例如 Excel 或 WPS），请关闭该文件后重试",
+        33 => "文件的一部分被其他程序锁定，请关闭正在使用它的程序后重试",
+        53 | 67 => "找不到网络路径，请检查网络和共享文件夹",
+        1224 => "文件正被其他程序使用，请关闭后重试",
+        1392 => "文件或目录已损坏，无法读取",
+        _ => return None,
+    })
+}
+
+/// The Win32 calls, each checked by the Windows build.
+#[cfg(windows)]
+mod win {
+    pub fn init_console() {
+        use windows_sys::Win32::System::Console::{SetConsoleCP, SetConsoleOutputCP};
+        const CP_UTF8: u32 = 65001;
+        // SAFETY: plain Win32 calls without pointers; failure (no console) is harmless.
+        unsafe {
+            SetConsoleOutputCP(CP_UTF8);
+            SetConsoleCP(CP_UTF8);
+        }
+    }
+
+    pub fn own_console_window() -> bool {
+        let mut ids = [0u32; 2];
+        // SAFETY: the buffer holds 2 process ids, as its length says.
+        let n = unsafe {
+            windows_sys::Win32::System::Console::GetConsoleProcessList(ids.as_mut_ptr(), 2)
+        };
+        n == 1
+    }
+
+    pub fn limit_this_process(memory: u64, cpu_seconds: u64) {
+        // SAFETY: the job handle is checked; the limit struct lives across the
+        // call that reads it, with its true size. The job stays open until the
+        // process ends, which is what keeps the limits in force.
+        unsafe {
+            use windows_sys::Win32::System::JobObjects::{
+                AssignProcessToJobObject, CreateJobObjectW, JOB_OBJECT_LIMIT_PROCESS_MEMORY,
+                JOB_OBJECT_LIMIT_PROCESS_TIME, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
+                JobObjectExtendedLimitInformation, SetInformationJobObject,
+            };
+            use windows_sys::Win32::System::Threading::GetCurrentProcess;
+            let job = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+            if job.is_null() {
+                return;
+            }
+            let mut info = JOBOBJECT_EXTENDED_LIMIT_INFORMATION::default();
+            info.BasicLimitInformation.LimitFlags =
+                JOB_OBJECT_LIMIT_PROCESS_MEMORY | JOB_OBJECT_LIMIT_PROCESS_TIME;
+            // In units of 100 ns.
+            info.BasicLimitInformation.PerProcessUserTimeLimit =
+                (cpu_seconds as i64).saturating_mul(10_000_000);
+            info.ProcessMemoryLimit = usize::try_from(memory).unwrap_or(usize::MAX);
+            SetInformationJobObject(
+                job,
+                JobObjectExtendedLimitInformation,
+                (&raw const info).cast(),
+                std::mem::size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+            );
+            AssignProcessToJobObject(job, GetCurrentProcess());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_names_get_an_underscore() {
+        assert_eq!(not_a_device("CON"), "CON_");
+        assert_eq!(not_a_device("nul.pdf"), "nul_.pdf");
+        assert_eq!(not_a_device("Com1.xlsx"), "Com1_.xlsx");
+        assert_eq!(not_a_device("LPT9"), "LPT9_");
+        assert_eq!(not_a_device("AUX .tar.gz"), "AUX _.tar.gz");
+        assert_eq!(not_a_device("CONSOLE"), "CONSOLE");
+        assert_eq!(not_a_device("COM10"), "COM10");
+        assert_eq!(not_a_device("市公安局"), "市公安局");
+    }
+
+    #[test]
+    fn errors_read_in_chinese() {
+        let e = io::Error::from(io::ErrorKind::NotFound);
+        assert_eq!(crate::error::os(&e), "没有这个文件或文件夹");
+        let e = std::fs::read("/nonexistent/kaohe/file").unwrap_err();
+        assert!(!crate::error::os(&e).is_ascii());
+        assert!(windows_text(32).unwrap().contains("Excel"));
+        assert_eq!(windows_text(9999), None);
+    }
+}

@@ -1,0 +1,400 @@
+//! Runs where offices are (issue 14): the program is one self-contained
+//! file, and the Windows build gives the same bytes and messages as Linux.
+//!
+//! The Windows comparison builds `kaohe.exe` with `dist/build.sh windows`
+//! (mingw-w64) and runs it under wine; it needs both and a cross build of
+//! 10+ minutes, so it runs only with `KAOHE_CI_WINDOWS=1` (`.ci/run` sets it
+//! when asked to, see the README).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::support::{BIN, ROOT};
+
+/// Every file under `dir` by its path with `/`, except dot files (the lock).
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel: Vec<String> = p
+                    .strip_prefix(base)
+                    .unwrap()
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.insert(rel.join("/"), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// Says which files differ, for a failed comparison.
+fn differences(a: &BTreeMap<String, Vec<u8>>, b: &BTreeMap<String, Vec<u8>>) -> Vec<String> {
+    let mut names: Vec<&String> = a.keys().chain(b.keys()).collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .filter(|n| a.get(*n) != b.get(*n))
+        .map(|n| n.to_string())
+        .collect()
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.env_remove("KAOHE_FONTS").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?}: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The demo as run in the repository, once for all tests.
+fn repository_demo() -> &'static BTreeMap<String, Vec<u8>> {
+    static DEMO: OnceLock<BTreeMap<String, Vec<u8>>> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("repo");
+        run(Command::new(BIN)
+            .args(["demo", "-q", "--out"])
+            .arg(&out)
+            .current_dir(ROOT));
+        let t = tree(&out);
+        assert!(t.len() > 20 && t.contains_key("manifest.json"), "{t:?}");
+        t
+    })
+}
+
+#[test]
+fn the_program_copied_alone_runs_the_demo_with_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let alone = dir.path().join("U盘 考核");
+    std::fs::create_dir(&alone).unwrap();
+    let exe = alone.join("kaohe");
+    std::fs::copy(BIN, &exe).unwrap();
+    run(Command::new(&exe)
+        .args(["demo", "-q", "--out", "输出"])
+        .current_dir(&alone));
+    let got = tree(&alone.join("输出"));
+    let want = repository_demo();
+    assert!(&got == want, "differs: {:?}", differences(want, &got));
+    // Nothing but the program and the output folder appeared.
+    let mut names: Vec<String> = std::fs::read_dir(&alone)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["kaohe", "输出"]);
+}
+
+/// A copy of the built-in campaign in `dir`, with its rubrics beside it.
+fn campaign_folder(dir: &Path) -> PathBuf {
+    let root = Path::new(ROOT);
+    std::fs::create_dir_all(dir.join("rubrics")).unwrap();
+    for r in ["2018-county.toml", "2018-member.toml"] {
+        std::fs::copy(root.join("rubrics").join(r), dir.join("rubrics").join(r)).unwrap();
+    }
+    let src = std::fs::read_to_string(root.join("src/builtin/zhongwei-2018.toml")).unwrap();
+    let src = src.replace("../../rubrics/", "rubrics/");
+    let file = dir.join("kaohe.toml");
+    std::fs::write(&file, src).unwrap();
+    file
+}
+
+#[test]
+fn fonts_lists_every_family_its_source_and_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let campaign = campaign_folder(dir.path());
+    let out = run(Command::new(BIN)
+        .args(["fonts", "--campaign"])
+        .arg(&campaign)
+        .current_dir(dir.path()));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for line in [
+        "  小标宋：FandolSong",
+        "  仿宋：FandolFang R",
+        "  黑体：FandolHei",
+        "  楷体：FandolKai",
+        "  宋体：FandolSong",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    assert!(
+        text.contains("FandolSong  粗体  内置 FandolSong-Bold.otf  用于：小标宋、宋体"),
+        "{text}"
+    );
+    assert!(!text.contains("考核方案目录"), "{text}");
+
+    // The campaign's own fonts/ folder overrides the built-in font of the
+    // same family and style, and the run names where each font came from.
+    std::fs::create_dir(dir.path().join("fonts")).unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join("fonts/FandolKai-Regular.otf"),
+        dir.path().join("fonts/楷体.otf"),
+    )
+    .unwrap();
+    let out = run(Command::new(BIN)
+        .args(["fonts", "--campaign"])
+        .arg(&campaign)
+        .current_dir(dir.path()));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let kai: Vec<&str> = text.lines().filter(|l| l.contains("FandolKai  ")).collect();
+    assert_eq!(kai.len(), 1, "{text}");
+    assert!(
+        kai[0].contains("（考核方案目录） 楷体.otf  用于：楷体"),
+        "{text}"
+    );
+
+    // A role whose families are all missing: listed as missing, exit 1.
+    let src = std::fs::read_to_string(&campaign).unwrap();
+    std::fs::write(
+        &campaign,
+        src.replace(
+            "kaiti = [\"FandolKai\"]",
+            "kaiti = [\"楷体_GB2312\", \"KaiTi\"]",
+        ),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["fonts", "--campaign"])
+        .arg(&campaign)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("  楷体：缺少（考核方案指定：楷体_GB2312、KaiTi）"),
+        "{text}"
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("没有楷体字体"), "{err}");
+}
+
+#[test]
+fn a_campaign_templates_folder_overrides_a_typst_template() {
+    let dir = tempfile::tempdir().unwrap();
+    let campaign = campaign_folder(dir.path());
+    // Prose templates alone change nothing in the Typst templates.
+    std::fs::create_dir(dir.path().join("templates")).unwrap();
+    std::fs::write(dir.path().join("templates/README.txt"), "x").unwrap();
+    let out = Command::new(BIN)
+        .args(["schedule", "-q", "--out", "o1", "--campaign"])
+        .arg(&campaign)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // An own sheets.typ is the one used (here one that fails on purpose).
+    std::fs::write(
+        dir.path().join("templates/sheets.typ"),
+        "#panic(\"本单位的模板\")\n",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["schedule", "-q", "--out", "o2", "--campaign"])
+        .arg(&campaign)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("templates/sheets.typ:1:") && err.contains("本单位的模板"),
+        "{err}"
+    );
+    assert!(!dir.path().join("o2/schedule.pdf").exists());
+}
+
+#[test]
+fn started_with_no_arguments_it_explains_in_chinese() {
+    let out = Command::new(BIN).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("kaohe demo") && text.contains("命令提示符"),
+        "{text}"
+    );
+    // No English reaches the user (the only Latin words are commands).
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .filter(|w| w.len() > 1)
+        .collect();
+    for w in words {
+        assert!(
+            [
+                "kaohe", "cmd", "demo", "help", "notice", "blank", "check", "xlsx", "score",
+                "fonts", "GB", "exe", "output"
+            ]
+            .contains(&w),
+            "English word {w:?} in {text}"
+        );
+    }
+}
+
+// ------------------------------------------------- the Windows build under wine
+
+/// `kaohe.exe` from `dist/build.sh windows` (a no-op when it is up to date),
+/// or None when the Windows comparison is not asked for.
+fn windows_exe() -> Option<PathBuf> {
+    std::env::var_os("KAOHE_CI_WINDOWS").filter(|v| v == "1")?;
+    let out = Command::new(Path::new(ROOT).join("dist/build.sh"))
+        .arg("windows")
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "dist/build.sh windows: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let exe = Path::new(ROOT).join(String::from_utf8(out.stdout).unwrap().trim());
+    assert!(exe.is_file(), "{}", exe.display());
+    Some(exe)
+}
+
+/// `wine kaohe.exe ARGS` in `cwd`, with a wine prefix of its own under
+/// target/ (made on first use) and wine's own diagnostics silenced.
+fn wine(exe: &Path, cwd: &Path, args: &[&str]) -> Output {
+    let prefix = std::env::var_os("WINEPREFIX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(ROOT).join("target/wine"));
+    std::fs::create_dir_all(&prefix).unwrap();
+    Command::new("wine")
+        .arg(exe)
+        .args(args)
+        .current_dir(cwd)
+        .env("WINEPREFIX", &prefix)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env_remove("DISPLAY")
+        .env_remove("KAOHE_FONTS")
+        .output()
+        .unwrap()
+}
+
+/// Wine's first start in a new prefix prints its own lines; start it once.
+fn wine_ready(exe: &Path, cwd: &Path) {
+    static READY: OnceLock<()> = OnceLock::new();
+    READY.get_or_init(|| {
+        wine(exe, cwd, &["--version"]);
+    });
+}
+
+#[test]
+fn windows_build_under_wine_runs_the_demo_with_the_same_bytes() {
+    let Some(exe) = windows_exe() else {
+        eprintln!("skipped: set KAOHE_CI_WINDOWS=1 to build kaohe.exe and run it under wine");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    wine_ready(&exe, dir.path());
+    let out = wine(&exe, dir.path(), &["demo", "-q", "--out", "输出"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got = tree(&dir.path().join("输出"));
+    let want = repository_demo();
+    assert_eq!(got["manifest.json"], want["manifest.json"]);
+    assert!(&got == want, "differs: {:?}", differences(want, &got));
+}
+
+/// Bad returned forms, made here from the demo's own returned forms.
+fn bad_inputs(dir: &Path) -> Vec<&'static str> {
+    let demo = repository_demo();
+    let good = demo
+        .iter()
+        .find(|(k, _)| k.starts_with("returned/") && k.ends_with(".xlsx"))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let blank = demo
+        .iter()
+        .find(|(k, _)| k.starts_with("blank/") && k.ends_with(".xlsx"))
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let write = |name: &str, bytes: &[u8]| std::fs::write(dir.join(name), bytes).unwrap();
+    write("同一单位甲.xlsx", &good);
+    write("同一单位乙.xlsx", &good);
+    write("未填写.xlsx", &blank);
+    write("截断.xlsx", &good[..good.len() / 2]);
+    write("不是表格.xlsx", "这是一段文字，不是评分表".as_bytes());
+    write("空文件.xlsx", b"");
+    // An OLE header with nothing behind it: read first by a child kaohe.
+    let mut ole = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+    ole.resize(4096, 0xFF);
+    write("旧格式.xls", &ole);
+    vec![
+        "同一单位甲.xlsx",
+        "同一单位乙.xlsx",
+        "未填写.xlsx",
+        "截断.xlsx",
+        "不是表格.xlsx",
+        "空文件.xlsx",
+        "旧格式.xls",
+        "不存在.xlsx",
+    ]
+}
+
+#[test]
+fn windows_build_under_wine_checks_bad_forms_with_the_same_messages() {
+    let Some(exe) = windows_exe() else {
+        eprintln!("skipped: set KAOHE_CI_WINDOWS=1 to build kaohe.exe and run it under wine");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    campaign_folder(dir.path());
+    let files = bad_inputs(dir.path());
+    wine_ready(&exe, dir.path());
+    // Each file alone, then all together: same stdout, stderr and exit code.
+    let mut cases: Vec<Vec<&str>> = files.iter().map(|f| vec![*f]).collect();
+    cases.push(files.clone());
+    for case in cases {
+        let mut args = vec!["check", "--campaign", "kaohe.toml"];
+        args.extend(&case);
+        let linux = Command::new(BIN)
+            .args(&args)
+            .current_dir(dir.path())
+            .env_remove("KAOHE_FONTS")
+            .output()
+            .unwrap();
+        let windows = wine(&exe, dir.path(), &args);
+        let text = |o: &Output| {
+            (
+                String::from_utf8_lossy(&o.stdout).into_owned(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        };
+        assert_eq!(text(&windows), text(&linux), "{case:?}");
+        assert_eq!(windows.status.code(), linux.status.code(), "{case:?}");
+        let broken = [
+            "截断.xlsx",
+            "不是表格.xlsx",
+            "空文件.xlsx",
+            "旧格式.xls",
+            "不存在.xlsx",
+        ];
+        if case.len() > 1 || broken.contains(&case[0]) {
+            assert_ne!(linux.status.code(), Some(0), "{case:?}: {}", text(&linux).1);
+        }
+    }
+}
