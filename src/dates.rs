@@ -127,19 +127,14 @@ pub fn check(c: &Campaign, src: &str, file: &str) -> Result<()> {
             .collect::<Vec<_>>()
             .join(" ≤ ")
     };
-    for i in 1..order.len() {
-        if dates[i] < dates[i - 1] {
-            let (a, b) = (&order[i - 1], &order[i]);
+    for (i, (b, d)) in order.iter().zip(&dates).enumerate().skip(1) {
+        let (a, prev) = (&order[i - 1], dates[i - 1]);
+        if *d < prev {
             return Err(b
                 .error(
                     src,
                     file,
-                    format!(
-                        "{}早于{}（{}）",
-                        cn_date(dates[i]),
-                        a.what,
-                        cn_date(dates[i - 1])
-                    ),
+                    format!("{}早于{}（{}）", cn_date(*d), a.what, cn_date(prev)),
                 )
                 .hint(format!(
                     "日期应依次不早于前一个：通知日期 ≤ 自评报告截止日期 ≤ 考核开始日期 ≤ 考核结束日期 ≤ 结果通报日期；本方案现在是 {}",

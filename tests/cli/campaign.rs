@@ -736,7 +736,10 @@ fn reason_column(bytes: &[u8]) -> String {
     let range = wb.worksheet_range("评分表").unwrap();
     let (_, c0) = range.start().unwrap();
     for row in range.rows() {
-        if let Some(j) = row.iter().position(|d| d.to_string() == "扣分原因") {
+        if let Some(j) = row
+            .iter()
+            .position(|d| matches!(d, calamine::Data::String(s) if s == "扣分原因"))
+        {
             let a1 = ingest::a1(0, c0 + j as u32);
             return a1.trim_end_matches('1').to_string();
         }
@@ -866,10 +869,16 @@ fn a_row_inserted_with_text_is_a_warning_naming_the_cell() {
             }
         }
         out_row += 1;
-        if let Some(j) = row.iter().position(|d| d.to_string() == "扣分原因") {
+        if let Some(j) = row
+            .iter()
+            .position(|d| matches!(d, calamine::Data::String(s) if s == "扣分原因"))
+        {
             reason_col = (c0 as usize + j) as u16;
         }
-        if row.iter().any(|d| d.to_string() == "1-1") {
+        if row
+            .iter()
+            .any(|d| matches!(d, calamine::Data::String(s) if s == "1-1"))
+        {
             ws.write_string(r0 + out_row, reason_col, "另附说明材料三份")
                 .unwrap();
             inserted_at = ingest::a1(r0 + out_row, reason_col as u32);
