@@ -436,7 +436,7 @@ fn a_crash_at_every_step_of_the_commit_leaves_a_verified_folder() {
         }
         // The crash left either: put the old folder back for the next k.
         if now == new {
-            for (rel, _) in new.iter().filter(|(r, _)| !old.contains_key(*r)) {
+            for rel in new.keys().filter(|r| !old.contains_key(*r)) {
                 std::fs::remove_file(out.join(rel)).unwrap();
             }
             for (rel, bytes) in &old {
