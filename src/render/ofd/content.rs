@@ -168,7 +168,7 @@ impl Sink<'_> {
         alpha: Option<u8>,
         place: &Place,
     ) {
-        let id = self.ids.next();
+        let id = self.ids.take();
         let o = &mut self.out;
         let _ = write!(
             o,
@@ -287,7 +287,7 @@ impl Sink<'_> {
         if fill.is_none() && stroke.is_none() {
             return Ok(());
         }
-        let id = self.ids.next();
+        let id = self.ids.take();
         let o = &mut self.out;
         let _ = write!(
             o,
@@ -354,7 +354,7 @@ impl Sink<'_> {
         {
             Some(m) => m.id,
             None => {
-                let id = self.ids.next();
+                let id = self.ids.take();
                 self.media.push(Media {
                     id,
                     format,
@@ -369,7 +369,7 @@ impl Sink<'_> {
             typst::layout::Ratio::new(size.x.to_pt()),
             typst::layout::Ratio::new(size.y.to_pt()),
         ));
-        let id = self.ids.next();
+        let id = self.ids.take();
         let _ = writeln!(
             self.out,
             "<ofd:ImageObject ID=\"{id}\" Boundary=\"{}\" ResourceID=\"{res}\" CTM=\"{} {} {} {} {} {}\"/>",

@@ -31,7 +31,7 @@ impl FontSet {
         if let Some(&i) = self.index.get(font) {
             return self.entries[i].id;
         }
-        let id = ids.next();
+        let id = ids.take();
         self.index.insert(font.clone(), self.entries.len());
         self.entries.push(Entry {
             id,

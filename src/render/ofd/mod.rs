@@ -40,7 +40,7 @@ pub struct Meta<'a> {
 pub struct Ids(u32);
 
 impl Ids {
-    pub fn next(&mut self) -> u32 {
+    pub fn take(&mut self) -> u32 {
         self.0 += 1;
         self.0
     }
@@ -62,8 +62,8 @@ pub fn ofd(doc: &PagedDocument, meta: &Meta, name: &str) -> Result<Vec<u8>> {
     for page in doc.pages() {
         let size = page.frame.size();
         let (w, h) = (size.x.to_pt() * MM_PER_PT, size.y.to_pt() * MM_PER_PT);
-        let page_id = ids.next();
-        let layer_id = ids.next();
+        let page_id = ids.take();
+        let layer_id = ids.take();
         let boundary = format!("0 0 {} {}", n(w), n(h));
         let mut sink = content::Sink {
             ids: &mut ids,
