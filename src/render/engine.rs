@@ -125,7 +125,7 @@ impl Engine {
             }
         }
         for (file, data) in FONTS {
-            add(Bytes::new(*data), BUILTIN, *file);
+            add(Bytes::new(*data), BUILTIN, file);
         }
         let book = FontBook::from_fonts(&fonts);
         let mut families: Vec<String> = Vec::new();
