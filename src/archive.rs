@@ -115,7 +115,7 @@ pub fn input_copies(forms: &[crate::workbook::ingest::Filled]) -> Result<Vec<(St
         .iter()
         .map(|f| {
             let bytes = std::fs::read(&f.file)
-                .map_err(|e| failed!("{}: 无法读取：{}", f.file, crate::swap::io_cn(&e)))?;
+                .map_err(|e| failed!("{}: 无法读取：{}", f.file, crate::error::os(&e)))?;
             if sha256_hex(&bytes) != f.sha256 {
                 return Err(failed!(
                     "{}: 文件在评分过程中被改动了；请确认文件后重新运行",

@@ -71,8 +71,9 @@ pub fn os(e: &std::io::Error) -> String {
         K::NotADirectory => "路径中的某一级不是文件夹".into(),
         K::DirectoryNotEmpty => "文件夹不是空的".into(),
         K::ReadOnlyFilesystem => "所在的磁盘只读，不可写".into(),
-        K::StorageFull | K::QuotaExceeded => "磁盘已满".into(),
-        K::FileTooLarge => "文件太大".into(),
+        K::StorageFull | K::QuotaExceeded | K::FileTooLarge => {
+            "磁盘空间不足或超过了文件大小限制".into()
+        }
         K::InvalidData => "内容无法识别（不是 UTF-8 编码的文本）".into(),
         K::InvalidFilename => "文件名无效或过长".into(),
         K::Interrupted | K::TimedOut => "操作被中断或超时，请重试".into(),

@@ -25,31 +25,6 @@ use std::path::{Path, PathBuf};
 /// render cache when there is no campaign folder); not part of the archive.
 pub const PRIVATE_DIR: &str = ".kaohe";
 
-/// An OS error in Chinese (no English reaches a user).
-pub fn io_cn(e: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    let what = match e.kind() {
-        K::StorageFull | K::FileTooLarge | K::QuotaExceeded => {
-            "磁盘空间不足或超过了文件大小限制".to_string()
-        }
-        K::PermissionDenied => "没有权限".into(),
-        K::NotFound => "文件或目录不存在".into(),
-        K::AlreadyExists => "已存在".into(),
-        K::ReadOnlyFilesystem => "磁盘是只读的".into(),
-        K::NotADirectory => "路径中有一部分不是目录".into(),
-        K::IsADirectory => "这是一个目录".into(),
-        K::DirectoryNotEmpty => "目录不是空的".into(),
-        K::CrossesDevices => "不能跨磁盘移动".into(),
-        K::ResourceBusy => "正被占用".into(),
-        K::InvalidFilename => "文件名过长或无效".into(),
-        _ => "系统错误".into(),
-    };
-    match e.raw_os_error() {
-        Some(code) => format!("{what}（错误码 {code}）"),
-        None => what,
-    }
-}
-
 fn sibling(out: &Path, tag: &str) -> Result<PathBuf> {
     let name = out
         .file_name()
@@ -62,7 +37,7 @@ fn sibling(out: &Path, tag: &str) -> Result<PathBuf> {
 /// swap replaces the real folder (a link to it stays a link).
 fn real(out: &Path) -> Result<PathBuf> {
     out.canonicalize()
-        .map_err(|e| failed!("{}: 无法打开输出目录：{}", out.display(), io_cn(&e)))
+        .map_err(|e| failed!("{}: 无法打开输出目录：{}", out.display(), crate::error::os_write(&e)))
 }
 
 /// Run before taking the lock: puts back an output folder that a crash left
@@ -122,13 +97,13 @@ impl Staging {
                     failed!(
                         "{}: 无法清除上次中断的运行留下的目录：{}",
                         leftover.display(),
-                        io_cn(&e)
+                        crate::error::os_write(&e)
                     )
                 })?;
             }
         }
         std::fs::create_dir(&dir)
-            .map_err(|e| failed!("{}: 无法创建暂存目录：{}", dir.display(), io_cn(&e)))?;
+            .map_err(|e| failed!("{}: 无法创建暂存目录：{}", dir.display(), crate::error::os_write(&e)))?;
         if let Ok(meta) = std::fs::metadata(&out) {
             let _ = std::fs::set_permissions(&dir, meta.permissions());
         }
@@ -174,7 +149,7 @@ impl Staging {
                 failed!(
                     "{}: 无法创建目录：{}",
                     self.out.join(rel).display(),
-                    io_cn(&e)
+                    crate::error::os_write(&e)
                 )
             })?;
         }
@@ -198,7 +173,7 @@ impl Staging {
                 failed!(
                     "{}: 写入失败：{}；输出目录保持原样",
                     self.out.join(rel).display(),
-                    io_cn(&e)
+                    crate::error::os_write(&e)
                 )
             })?;
         }
@@ -269,7 +244,7 @@ impl Staging {
             // The same file (inode) in both folders: the lock this run holds
             // stays held on the new folder's lock file after the swap.
             std::fs::hard_link(&lock, self.dir.join(LOCK_FILE))
-                .map_err(|e| failed!("{}: 无法写入：{}", lock.display(), io_cn(&e)))?;
+                .map_err(|e| failed!("{}: 无法写入：{}", lock.display(), crate::error::os_write(&e)))?;
         }
         self.add(MANIFEST, &manifest.to_bytes())?;
         failpoint::step("fsync");
@@ -281,7 +256,7 @@ impl Staging {
         }
         failpoint::step("swap");
         exchange(&self.dir, &self.out)
-            .map_err(|e| failed!("{}: 无法替换输出目录：{}", self.out.display(), io_cn(&e)))?;
+            .map_err(|e| failed!("{}: 无法替换输出目录：{}", self.out.display(), crate::error::os_write(&e)))?;
         self.done = true;
         failpoint::step("fsync-parent");
         if let Some(parent) = self.out.parent() {
@@ -304,7 +279,7 @@ impl Staging {
         let to = self.dir.join(rel);
         if let Some(parent) = to.parent() {
             std::fs::create_dir_all(parent)
-                .map_err(|e| failed!("{}: 无法创建目录：{}", parent.display(), io_cn(&e)))?;
+                .map_err(|e| failed!("{}: 无法创建目录：{}", parent.display(), crate::error::os_write(&e)))?;
         }
         if std::fs::hard_link(from, &to).is_ok() {
             return Ok(());
@@ -314,7 +289,7 @@ impl Staging {
             failed!(
                 "{}: 无法带入新的输出目录：{}；输出目录保持原样",
                 from.display(),
-                io_cn(&e)
+                crate::error::os_write(&e)
             )
         })
     }
@@ -328,7 +303,7 @@ impl Staging {
             }
             fsync_dir(d)
         }
-        walk(&self.dir).map_err(|e| failed!("{}: 无法写入磁盘：{}", self.dir.display(), io_cn(&e)))
+        walk(&self.dir).map_err(|e| failed!("{}: 无法写入磁盘：{}", self.dir.display(), crate::error::os_write(&e)))
     }
 }
 
