@@ -13,6 +13,7 @@ pub mod points;
 pub mod render;
 pub mod rubric;
 pub mod score;
+pub mod serve;
 pub mod timing;
 pub mod workbook;
 
