@@ -19,6 +19,7 @@ pub mod project;
 pub mod render;
 pub mod rubric;
 pub mod score;
+pub mod serve;
 pub mod swap;
 pub mod timing;
 pub mod workbook;

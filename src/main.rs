@@ -96,6 +96,24 @@ enum Command {
     },
     /// 列出可用的字体、来源及其在公文中的用途
     Fonts,
+    /// 在浏览器中使用考核工作台：下发文件、收取评分表、评分，所有上传都保存在数据库中
+    Serve {
+        /// 考核目录（含 kaohe.toml；默认：当前目录）
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// 监听地址；默认只允许本机访问，局域网用 0.0.0.0:端口（需先设置密码）
+        #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8377")]
+        listen: String,
+        /// 启动后用默认浏览器打开
+        #[arg(long)]
+        open: bool,
+        /// 目录中没有 kaohe.toml 时写入内置示例
+        #[arg(long)]
+        demo: bool,
+        /// 设置工作台密码（从标准输入读取），然后退出
+        #[arg(long)]
+        set_password: bool,
+    },
     /// 在受内存和时间限制的子进程中试读一份评分表（kaohe 内部使用）
     #[command(name = "__ingest", hide = true)]
     Ingest { limits: String, file: PathBuf },
@@ -165,6 +183,7 @@ fn main() -> ExitCode {
             | Command::Verify { .. }
             | Command::Ingest { .. }
             | Command::Rubric { .. }
+            | Command::Serve { .. }
     );
     let located = match kaohe::project::locate(cli.campaign, cli.out, needs_campaign) {
         Ok(l) => l,
@@ -210,6 +229,13 @@ fn main() -> ExitCode {
         } => cmd::score::run(&ctx, &inputs, partial),
         Command::Verify { dir } => cmd::verify::run(&dir),
         Command::Fonts => cmd::fonts::run(&ctx),
+        Command::Serve {
+            dir,
+            listen,
+            open,
+            demo,
+            set_password,
+        } => cmd::serve::run(&ctx, dir, listen, open, demo, set_password),
         Command::Ingest { limits, file } => cmd::check::ingest_child(&limits, &file),
         Command::Rubric {
             action: RubricCmd::Show { file, json },

@@ -36,8 +36,13 @@ fn sibling(out: &Path, tag: &str) -> Result<PathBuf> {
 /// The output folder as an absolute path without symbolic links, so that the
 /// swap replaces the real folder (a link to it stays a link).
 fn real(out: &Path) -> Result<PathBuf> {
-    out.canonicalize()
-        .map_err(|e| failed!("{}: 无法打开输出目录：{}", out.display(), crate::error::os_write(&e)))
+    out.canonicalize().map_err(|e| {
+        failed!(
+            "{}: 无法打开输出目录：{}",
+            out.display(),
+            crate::error::os_write(&e)
+        )
+    })
 }
 
 /// Run before taking the lock: puts back an output folder that a crash left
@@ -102,8 +107,13 @@ impl Staging {
                 })?;
             }
         }
-        std::fs::create_dir(&dir)
-            .map_err(|e| failed!("{}: 无法创建暂存目录：{}", dir.display(), crate::error::os_write(&e)))?;
+        std::fs::create_dir(&dir).map_err(|e| {
+            failed!(
+                "{}: 无法创建暂存目录：{}",
+                dir.display(),
+                crate::error::os_write(&e)
+            )
+        })?;
         if let Ok(meta) = std::fs::metadata(&out) {
             let _ = std::fs::set_permissions(&dir, meta.permissions());
         }
@@ -243,8 +253,13 @@ impl Staging {
         if lock.exists() {
             // The same file (inode) in both folders: the lock this run holds
             // stays held on the new folder's lock file after the swap.
-            std::fs::hard_link(&lock, self.dir.join(LOCK_FILE))
-                .map_err(|e| failed!("{}: 无法写入：{}", lock.display(), crate::error::os_write(&e)))?;
+            std::fs::hard_link(&lock, self.dir.join(LOCK_FILE)).map_err(|e| {
+                failed!(
+                    "{}: 无法写入：{}",
+                    lock.display(),
+                    crate::error::os_write(&e)
+                )
+            })?;
         }
         self.add(MANIFEST, &manifest.to_bytes())?;
         failpoint::step("fsync");
@@ -255,8 +270,13 @@ impl Staging {
             let _ = std::fs::rename(&private, self.dir.join(PRIVATE_DIR));
         }
         failpoint::step("swap");
-        exchange(&self.dir, &self.out)
-            .map_err(|e| failed!("{}: 无法替换输出目录：{}", self.out.display(), crate::error::os_write(&e)))?;
+        exchange(&self.dir, &self.out).map_err(|e| {
+            failed!(
+                "{}: 无法替换输出目录：{}",
+                self.out.display(),
+                crate::error::os_write(&e)
+            )
+        })?;
         self.done = true;
         failpoint::step("fsync-parent");
         if let Some(parent) = self.out.parent() {
@@ -278,8 +298,13 @@ impl Staging {
     fn link(&self, from: &Path, rel: &str) -> Result<()> {
         let to = self.dir.join(rel);
         if let Some(parent) = to.parent() {
-            std::fs::create_dir_all(parent)
-                .map_err(|e| failed!("{}: 无法创建目录：{}", parent.display(), crate::error::os_write(&e)))?;
+            std::fs::create_dir_all(parent).map_err(|e| {
+                failed!(
+                    "{}: 无法创建目录：{}",
+                    parent.display(),
+                    crate::error::os_write(&e)
+                )
+            })?;
         }
         if std::fs::hard_link(from, &to).is_ok() {
             return Ok(());
@@ -303,7 +328,13 @@ impl Staging {
             }
             fsync_dir(d)
         }
-        walk(&self.dir).map_err(|e| failed!("{}: 无法写入磁盘：{}", self.dir.display(), crate::error::os_write(&e)))
+        walk(&self.dir).map_err(|e| {
+            failed!(
+                "{}: 无法写入磁盘：{}",
+                self.dir.display(),
+                crate::error::os_write(&e)
+            )
+        })
     }
 }
 

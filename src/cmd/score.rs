@@ -155,18 +155,31 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf], partial: bool) -> Result<()> {
         return run_partial(ctx, &l, &forms, &changes);
     }
     let units = score_forms(&l, &forms)?;
-    let engine = ctx.engine(&l)?;
-    let (inputs, copies) = scored_inputs(&forms)?;
-    let jobs = result_jobs(&l, &units)?;
-    write_outputs(ctx, &l, Some(inputs), |s| {
+    publish_scores(ctx, &l, &forms, &units, &changes)?;
+    Ok(())
+}
+
+/// Writes everything a scoring run publishes: the circular, the filled
+/// sheets, the results and the scored files themselves (the command line and
+/// the workbench both end here).
+pub fn publish_scores(
+    ctx: &Ctx,
+    l: &Loaded,
+    forms: &[Filled],
+    units: &[UnitScore],
+    changes: &[(String, String)],
+) -> Result<Vec<PathBuf>> {
+    let engine = ctx.engine(l)?;
+    let (inputs, copies) = scored_inputs(forms)?;
+    let jobs = result_jobs(l, units)?;
+    write_outputs(ctx, l, Some(inputs), |s| {
         let files = || {
-            let mut files = result_files_partial(ctx, &l, &forms, &units, &[], &changes)?;
+            let mut files = result_files_partial(ctx, l, forms, units, &[], changes)?;
             files.extend(copies);
             Ok(files)
         };
         publish(ctx, &engine, jobs, files, s)
-    })?;
-    Ok(())
+    })
 }
 
 /// Every scored file, byte for byte, for the archive's `inputs/`, and the

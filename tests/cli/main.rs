@@ -8,6 +8,7 @@ mod libreoffice;
 mod ofd;
 mod printed;
 mod rerun;
+mod serve;
 mod support;
 mod windows;
 mod workbooks;
