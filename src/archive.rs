@@ -108,13 +108,17 @@ pub fn input_copy_path(unit: &str, file: &str, sha256: &str) -> String {
     )
 }
 
-/// The copies of the scored files, read again and checked against the hash
-/// they were scored with (a file changed meanwhile stops the run).
-pub fn input_copies(forms: &[crate::workbook::ingest::Filled]) -> Result<Vec<(String, Vec<u8>)>> {
+/// Every scored file, read again from `base` joined with its path (the
+/// current folder for the command line, the campaign folder for the
+/// workbench) and checked against its hash, with its place in `inputs/`.
+pub fn input_copies_in(
+    base: &Path,
+    forms: &[crate::workbook::ingest::Filled],
+) -> Result<Vec<(String, Vec<u8>)>> {
     forms
         .iter()
         .map(|f| {
-            let bytes = std::fs::read(&f.file)
+            let bytes = std::fs::read(base.join(&f.file))
                 .map_err(|e| failed!("{}: 无法读取：{}", f.file, crate::error::os(&e)))?;
             if sha256_hex(&bytes) != f.sha256 {
                 return Err(failed!(

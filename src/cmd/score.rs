@@ -12,7 +12,7 @@ use crate::score::{self, UnitScore};
 use crate::workbook::ingest::Filled;
 use crate::workbook::safe_file_name;
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The units of the campaign without a form among `forms`.
 pub fn missing_units<'a>(l: &'a Loaded, forms: &[Filled]) -> Vec<&'a str> {
@@ -155,22 +155,23 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf], partial: bool) -> Result<()> {
         return run_partial(ctx, &l, &forms, &changes);
     }
     let units = score_forms(&l, &forms)?;
-    publish_scores(ctx, &l, &forms, &units, &changes)?;
+    publish_scores(ctx, &l, &forms, &units, &changes, Path::new(""))?;
     Ok(())
 }
 
 /// Writes everything a scoring run publishes: the circular, the filled
 /// sheets, the results and the scored files themselves (the command line and
-/// the workbench both end here).
+/// the workbench both end here). The forms' paths are relative to `base`.
 pub fn publish_scores(
     ctx: &Ctx,
     l: &Loaded,
     forms: &[Filled],
     units: &[UnitScore],
     changes: &[(String, String)],
+    base: &Path,
 ) -> Result<Vec<PathBuf>> {
     let engine = ctx.engine(l)?;
-    let (inputs, copies) = scored_inputs(forms)?;
+    let (inputs, copies) = scored_inputs(base, forms)?;
     let jobs = result_jobs(l, units)?;
     write_outputs(ctx, l, Some(inputs), |s| {
         let files = || {
@@ -184,8 +185,8 @@ pub fn publish_scores(
 
 /// Every scored file, byte for byte, for the archive's `inputs/`, and the
 /// manifest's entries naming them.
-fn scored_inputs(forms: &[Filled]) -> Result<(Vec<InputEntry>, Files)> {
-    let copies = archive::input_copies(forms)?;
+fn scored_inputs(base: &Path, forms: &[Filled]) -> Result<(Vec<InputEntry>, Files)> {
+    let copies = archive::input_copies_in(base, forms)?;
     let inputs = forms
         .iter()
         .zip(&copies)
@@ -209,7 +210,7 @@ fn run_partial(
     let missing = missing_units(l, forms);
     let units = score_present(l, forms);
     let engine = ctx.engine(l)?;
-    let (inputs, copies) = scored_inputs(forms)?;
+    let (inputs, copies) = scored_inputs(Path::new(""), forms)?;
     let date = &l.campaign.circular.date;
     let jobs: Vec<Job> = units
         .iter()

@@ -13,7 +13,13 @@ pub fn run(
     demo: bool,
     set_password: bool,
 ) -> Result<()> {
-    let dir = dir.unwrap_or_else(|| PathBuf::from("."));
+    // The campaign folder named, or the one around the current folder.
+    let dir = dir
+        .or_else(|| {
+            let cwd = std::env::current_dir().ok()?;
+            crate::project::find(&cwd)?.parent().map(Into::into)
+        })
+        .unwrap_or_else(|| PathBuf::from("."));
     if set_password {
         return serve::set_password(&dir, demo);
     }

@@ -54,33 +54,13 @@ impl App {
     }
 }
 
-const BUILTIN_CAMPAIGN: &str = include_str!("../builtin/zhongwei-2018.toml");
-const BUILTIN_RUBRICS: &[(&str, &str)] = &[
-    (
-        "2018-county.toml",
-        include_str!("../../rubrics/2018-county.toml"),
-    ),
-    (
-        "2018-member.toml",
-        include_str!("../../rubrics/2018-member.toml"),
-    ),
-];
-
 /// The campaign file of `dir`: `DIR/kaohe.toml`. With `--demo` and no
 /// campaign file yet, the built-in example is written there first.
-/// (One small function, to become `project::find` once campaign folders land.)
 pub fn campaign_file(dir: &Path, demo: bool) -> Result<PathBuf> {
     let file = dir.join("kaohe.toml");
     if !file.exists() && demo {
-        let rubrics = dir.join("rubrics");
-        std::fs::create_dir_all(&rubrics)
-            .map_err(|e| failed!("{}: 无法创建目录：{e}", rubrics.display()))?;
-        for (name, src) in BUILTIN_RUBRICS {
-            let p = rubrics.join(name);
-            std::fs::write(&p, src).map_err(|e| failed!("{}: 无法写入：{e}", p.display()))?;
-        }
-        let src = BUILTIN_CAMPAIGN.replace("../../rubrics/", "rubrics/");
-        std::fs::write(&file, src).map_err(|e| failed!("{}: 无法写入：{e}", file.display()))?;
+        // The built-in example as `kaohe init` writes it.
+        crate::project::init(dir, None)?;
     }
     if !file.exists() {
         return Err(config_err!(

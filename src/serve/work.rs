@@ -430,7 +430,7 @@ pub fn score(app: &App) -> Result<usize> {
         f.file = format!("{RETURNED}/{name}");
     }
     let units = cmd::score::score_forms(l, &forms)?;
-    let written = cmd::score::publish_scores(&ctx(app), l, &forms, &units, &[])?;
+    let written = cmd::score::publish_scores(&ctx(app), l, &forms, &units, &[], &app.dir)?;
     Ok(written.len())
 }
 

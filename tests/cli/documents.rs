@@ -710,7 +710,7 @@ fn fonts_are_built_in_and_folders_only_add_to_them() {
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
-        .args(["schedule", "-q", "--out", "o4"])
+        .args(["schedule", "-q", "--campaign", BUILTIN, "--out", "o4"])
         .current_dir(dir.path())
         .env("KAOHE_FONTS", &fonts)
         .output()

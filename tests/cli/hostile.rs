@@ -1478,7 +1478,21 @@ fn codes_changed() {
             missing("code-twice.xlsx"),
         ],
     );
-    // A code typed as a number or as text nobody can match.
+    // A code typed as a number or as text nobody can match: the rule's row
+    // is missing, and the row left without a code is named with what it holds.
+    let deduction = ingest::a1(r as u32, g.col("扣分") as u32);
+    let uncoded = |file: &str| Problem {
+        hint: Some(
+            "扣分和扣分原因请填在对应细则那一行的“扣分”“扣分原因”栏；说明可写在扣分原因中".into(),
+        ),
+        ..problem(
+            file,
+            Some(SCORING_SHEET),
+            Some(&deduction),
+            "这一行不是评分表原有的行（没有编号），其中的“0.5”不会计入评分",
+            false,
+        )
+    };
     for (k, v) in [V::N(1.1), V::S("一-1".into()), V::Empty]
         .into_iter()
         .enumerate()
@@ -1486,7 +1500,7 @@ fn codes_changed() {
         let mut x = g.clone();
         x.set(r, c, v);
         let name = format!("code-{k}.xlsx");
-        assert_refused(&name, &x.write(), &[missing(&name)]);
+        assert_refused(&name, &x.write(), &[uncoded(&name), missing(&name)]);
     }
 }
 

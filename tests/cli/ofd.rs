@@ -268,6 +268,8 @@ fn the_campaign_asks_for_ofd_with_output_ofd() {
                 r.join("2018-county.toml"),
                 r.join("2018-member.toml")
             ));
+        } else if line.starts_with("templates = ") {
+            text.push_str(&format!("templates = {:?}\n", root().join("templates")));
         } else {
             text.push_str(line);
             text.push('\n');

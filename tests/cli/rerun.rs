@@ -121,6 +121,11 @@ fn campaign_copy(dir: &Path, units: Option<&[usize]>) -> PathBuf {
     for f in ["2018-county.toml", "2018-member.toml"] {
         std::fs::copy(Path::new(ROOT).join("rubrics").join(f), r.join(f)).unwrap();
     }
+    let t = dir.join("templates");
+    std::fs::create_dir_all(&t).unwrap();
+    for f in ["notice.j2", "circular.j2"] {
+        std::fs::copy(Path::new(ROOT).join("templates").join(f), t.join(f)).unwrap();
+    }
     let file = c.join("kaohe.toml");
     std::fs::write(&file, text).unwrap();
     file

@@ -109,7 +109,10 @@ fn campaign_folder(dir: &Path) -> PathBuf {
         std::fs::copy(root.join("rubrics").join(r), dir.join("rubrics").join(r)).unwrap();
     }
     let src = std::fs::read_to_string(root.join("src/builtin/zhongwei-2018.toml")).unwrap();
-    let src = src.replace("../../rubrics/", "rubrics/");
+    let src = src.replace("../../rubrics/", "rubrics/").replace(
+        "\"../../templates\"",
+        &format!("{:?}", root.join("templates")),
+    );
     let file = dir.join("kaohe.toml");
     std::fs::write(&file, src).unwrap();
     file
