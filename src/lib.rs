@@ -8,6 +8,7 @@
 pub mod archive;
 pub mod campaign;
 pub mod cmd;
+pub mod doc;
 pub mod error;
 pub mod points;
 pub mod render;

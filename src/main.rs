@@ -35,6 +35,9 @@ struct Cli {
     /// 结束时列出各阶段用时
     #[arg(long, global = true)]
     timings: bool,
+    /// 在 DOCX 中也放入印章图片（默认不放，由办公室在 WPS/Word 中加盖）
+    #[arg(long, global = true)]
+    seal_in_docx: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -101,6 +104,7 @@ fn main() -> ExitCode {
         quiet: cli.quiet,
         timings: cli.timings,
         pdfa: cli.pdfa,
+        seal_in_docx: cli.seal_in_docx,
     };
     if cli.timings {
         kaohe::timing::enable();

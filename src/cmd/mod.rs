@@ -29,6 +29,8 @@ pub struct Ctx {
     pub timings: bool,
     /// Write every PDF as PDF/A-2b (filled sheets always are).
     pub pdfa: bool,
+    /// Put the seal image into the DOCX files too.
+    pub seal_in_docx: bool,
 }
 
 /// A document to typeset: where it goes, with which template and data.
@@ -83,9 +85,23 @@ impl Ctx {
     /// The one Typst environment of this run, with the campaign's fonts checked.
     pub fn engine(&self, l: &Loaded) -> Result<Engine> {
         let dir = render::font_dir(self.fonts.as_deref())?;
-        let engine = Engine::new(&dir)?;
+        let mut engine = Engine::new(&dir)?;
         engine.check_fonts(&l.campaign.fonts.roles())?;
+        if let (Some(seal), Some(bytes)) = (crate::doc::Seal::of(&l.campaign), self.seal(l)?) {
+            engine.add_asset(&seal.path, bytes);
+        }
         Ok(engine)
+    }
+
+    /// The campaign's seal image, read and checked (a missing or unreadable
+    /// file is an error naming it).
+    pub fn seal(&self, l: &Loaded) -> Result<Option<Vec<u8>>> {
+        render::seal::load(self.campaign.as_deref(), &l.campaign)
+    }
+
+    /// What goes into the DOCX files besides the document.
+    pub fn docx_options(&self, l: &Loaded) -> Result<render::docx::Options> {
+        render::seal::docx_options(self.seal_in_docx, self.campaign.as_deref(), &l.campaign)
     }
 
     pub fn say(&self, msg: &str) {

@@ -7,7 +7,7 @@ use crate::archive::InputEntry;
 use crate::campaign::Loaded;
 use crate::error::Result;
 use crate::failed;
-use crate::render::{Template, docs};
+use crate::render::{Template, docs, docx};
 use crate::score::{self, UnitScore};
 use crate::workbook::ingest::Filled;
 use crate::workbook::{blank, results, safe_file_name};
@@ -61,14 +61,21 @@ pub fn result_files(l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result
     Ok(files)
 }
 
-/// The circular (first: it is the longest) and each unit's filled sheet.
-pub fn result_jobs<'a>(l: &'a Loaded, units: &'a [UnitScore]) -> Result<Vec<Job<'a>>> {
+/// The circular (first: it is the longest) and each unit's filled sheet,
+/// and the circular's DOCX (`circular.docx`).
+pub fn result_jobs<'a>(
+    l: &'a Loaded,
+    units: &'a [UnitScore],
+    opts: &docx::Options,
+) -> Result<(Vec<Job<'a>>, Files)> {
     let date = &l.campaign.circular.date;
+    let circular = docs::circular(l, units)?;
+    let files = vec![("circular.docx".to_string(), docx::write(&circular, opts)?)];
     let mut jobs = vec![Job::new(
         l,
         "circular.pdf".into(),
         Template::Document,
-        docs::circular(l, units)?,
+        circular.to_json(),
         date,
         false,
     )];
@@ -83,7 +90,7 @@ pub fn result_jobs<'a>(l: &'a Loaded, units: &'a [UnitScore]) -> Result<Vec<Job<
             true,
         )
     }));
-    Ok(jobs)
+    Ok((jobs, files))
 }
 
 pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
@@ -104,9 +111,14 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
             sha256: f.sha256.clone(),
         })
         .collect();
-    let jobs = result_jobs(&l, &units)?;
+    let (jobs, docx_files) = result_jobs(&l, &units, &ctx.docx_options(&l)?)?;
+    let files = || {
+        let mut files = result_files(&l, &forms, &units)?;
+        files.extend(docx_files);
+        Ok(files)
+    };
     write_outputs(ctx, &l, Some(inputs), |s| {
-        publish(ctx, &engine, jobs, || result_files(&l, &forms, &units), s)
+        publish(ctx, &engine, jobs, files, s)
     })?;
     Ok(())
 }

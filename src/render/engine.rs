@@ -62,6 +62,8 @@ pub struct Engine {
     fonts: Vec<Font>,
     sources: HashMap<FileId, Source>,
     data_id: FileId,
+    /// Files a template may read besides its data (the seal image), by path.
+    assets: HashMap<FileId, Bytes>,
     /// Where the fonts came from, for messages.
     pub font_dir: PathBuf,
     /// The families found, for messages.
@@ -125,6 +127,7 @@ impl Engine {
             fonts,
             sources,
             data_id: file_id(DATA_PATH),
+            assets: HashMap::new(),
             font_dir: font_dir.to_path_buf(),
             families,
         })
@@ -148,6 +151,11 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// Serves `bytes` to the templates at `path` (such as "/seal.png").
+    pub fn add_asset(&mut self, path: &str, bytes: Vec<u8>) {
+        self.assets.insert(file_id(path), Bytes::new(bytes));
     }
 
     /// Lays out one document. Any Typst warning is an error, and so is a
@@ -299,6 +307,9 @@ impl World for DocWorld<'_> {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == self.engine.data_id {
             return Ok(self.data.clone());
+        }
+        if let Some(b) = self.engine.assets.get(&id) {
+            return Ok(b.clone());
         }
         match self.engine.sources.get(&id) {
             Some(s) => Ok(Bytes::from_string(s.clone())),

@@ -1,9 +1,12 @@
 //! Typesetting: the shared Typst engine, the data each document receives,
 //! and PDF export. Rendering knows nothing of how a score was reached.
 
-pub mod docs;
+pub mod docx;
 pub mod engine;
-pub mod prose;
+pub mod seal;
+
+/// The document model's builders, where the commands have always found them.
+pub use crate::doc::{build as docs, prose};
 
 use crate::error::Result;
 use crate::failed;
