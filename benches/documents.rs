@@ -37,13 +37,13 @@ fn typeset(engine: &Engine, template: Template, data: &serde_json::Value, name: 
 
 fn documents(c: &mut Criterion) {
     let (l, engine, units) = setup();
-    let notice = docs::notice(&l).unwrap();
+    let notice = docs::notice(&l).unwrap().to_json();
     let blank: Vec<_> = (0..l.rubrics.len())
         .map(|i| docs::blank_table(&l, i))
         .collect();
     let schedule = docs::schedule(&l);
     let filled: Vec<_> = units.iter().map(|u| docs::filled_sheet(&l, u)).collect();
-    let circular = docs::circular(&l, &units).unwrap();
+    let circular = docs::circular(&l, &units).unwrap().to_json();
 
     let mut g = c.benchmark_group("document");
     g.sample_size(20);

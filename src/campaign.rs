@@ -63,6 +63,16 @@ pub struct Issuer {
     pub name: String,
     pub short: String,
     pub mark: String,
+    /// 印章图片（PNG 或 SVG），相对于考核方案文件；有印章时署名和日期按
+    /// 加盖印章的格式排。
+    #[serde(default)]
+    pub seal: Option<String>,
+    /// 印章直径（毫米），默认 42。
+    #[serde(default)]
+    pub seal_size: Option<f64>,
+    /// 联合行文的其他发文机关（标志中排在本机关之下，“文件”在右）。
+    #[serde(default)]
+    pub joint: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -82,6 +92,15 @@ pub struct Notice {
     pub note: Option<String>,
     pub cc: Vec<String>,
     pub contact: Contact,
+    /// 份号（6位数字）、密级和保密期限、紧急程度、签发人（上行文），可选。
+    #[serde(default)]
+    pub copy_no: Option<String>,
+    #[serde(default)]
+    pub secrecy: Option<String>,
+    #[serde(default)]
+    pub urgency: Option<String>,
+    #[serde(default)]
+    pub signer: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -117,6 +136,15 @@ pub struct Circular {
     /// `{{ unit }}` and `{{ reason }}`.
     #[serde(default)]
     pub veto_note: Option<String>,
+    /// 份号（6位数字）、密级和保密期限、紧急程度、签发人（上行文），可选。
+    #[serde(default)]
+    pub copy_no: Option<String>,
+    #[serde(default)]
+    pub secrecy: Option<String>,
+    #[serde(default)]
+    pub urgency: Option<String>,
+    #[serde(default)]
+    pub signer: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -11,6 +11,7 @@ pub mod campaign;
 pub mod cli;
 pub mod cmd;
 pub mod dates;
+pub mod doc;
 pub mod error;
 pub mod failpoint;
 pub mod os;

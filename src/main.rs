@@ -41,6 +41,9 @@ struct Cli {
     /// 通知、结果通报和评分表存档另存一份 OFD（GB/T 33190 版式文档）
     #[arg(long, global = true)]
     ofd: bool,
+    /// 在 DOCX 中也放入印章图片（默认不放，由办公室在 WPS/Word 中加盖）
+    #[arg(long, global = true)]
+    seal_in_docx: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -210,6 +213,7 @@ fn main() -> ExitCode {
         quiet: cli.quiet,
         timings: cli.timings,
         pdfa: cli.pdfa,
+        seal_in_docx: cli.seal_in_docx,
         ofd: cli.ofd,
         no_cache: cli.no_cache,
         ..Default::default()

@@ -220,12 +220,17 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
         })
         .collect();
     // The longest documents first, so that no core waits for one at the end.
-    let mut jobs = vec![notice::job(&l)?];
+    let opts = ctx.docx_options(&l)?;
+    let (notice_job, mut docx_files) = notice::job(&l, &opts)?;
+    let mut jobs = vec![notice_job];
     jobs.extend(blank::table_jobs(&l));
-    jobs.extend(score::result_jobs(&l, &scores)?);
+    let (result_jobs, circular_docx) = score::result_jobs(&l, &scores, &opts)?;
+    jobs.extend(result_jobs);
+    docx_files.extend(circular_docx);
     jobs.push(schedule::job(&l));
     let files = || -> Result<Files> {
-        let mut files = blank::workbooks(ctx, &l)?;
+        let mut files = docx_files;
+        files.extend(blank::workbooks(ctx, &l)?);
         files.extend(schedule::files(&l)?);
         files.extend(books.iter().cloned());
         files.extend(score::result_files(ctx, &l, &forms, &scores)?);

@@ -44,6 +44,8 @@ pub struct Ctx {
     /// `--ofd`: OFD beside the notice, circular and filled sheets (as the
     /// campaign's `[output] ofd = true`).
     pub ofd: bool,
+    /// Put the seal image into the DOCX files too.
+    pub seal_in_docx: bool,
 }
 
 /// A document to typeset: where it goes, with which template and data.
@@ -122,8 +124,11 @@ impl Ctx {
 
     /// The one Typst environment of this run, with the campaign's fonts checked.
     pub fn engine(&self, l: &Loaded) -> Result<Engine> {
-        let engine = fonts::engine(self)?;
+        let mut engine = fonts::engine(self)?;
         engine.check_fonts(&l.campaign.fonts.roles())?;
+        if let (Some(seal), Some(bytes)) = (crate::doc::Seal::of(&l.campaign), self.seal(l)?) {
+            engine.add_asset(&seal.path, bytes);
+        }
         Ok(engine)
     }
 
@@ -135,6 +140,17 @@ impl Ctx {
         self.cache
             .get_or_init(|| Cache::open(&cache::dir_for(self.campaign.as_deref(), &self.out)))
             .as_ref()
+    }
+
+    /// The campaign's seal image, read and checked (a missing or unreadable
+    /// file is an error naming it).
+    pub fn seal(&self, l: &Loaded) -> Result<Option<Vec<u8>>> {
+        render::seal::load(self.campaign.as_deref(), &l.campaign)
+    }
+
+    /// What goes into the DOCX files besides the document.
+    pub fn docx_options(&self, l: &Loaded) -> Result<render::docx::Options> {
+        render::seal::docx_options(self.seal_in_docx, self.campaign.as_deref(), &l.campaign)
     }
 
     pub fn say(&self, msg: &str) {

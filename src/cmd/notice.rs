@@ -1,28 +1,33 @@
-//! `kaohe notice`: the notice with its attachments, as one PDF.
+//! `kaohe notice`: the notice with its attachments, as one PDF and as an
+//! editable DOCX made from the same document.
 
-use super::{Ctx, Job, publish, write_outputs};
+use super::{Ctx, Files, Job, publish, write_outputs};
 use crate::campaign::Loaded;
 use crate::error::Result;
-use crate::render::{Engine, Template, docs};
+use crate::render::{Engine, Template, docs, docx};
 
-pub fn job(l: &Loaded) -> Result<Job<'static>> {
-    Ok(Job::new(
+/// The notice's PDF job and its DOCX (`notice.docx`).
+pub fn job(l: &Loaded, opts: &docx::Options) -> Result<(Job<'static>, Files)> {
+    let doc = docs::notice(l)?;
+    let file = ("notice.docx".to_string(), docx::write(&doc, opts)?);
+    let job = Job::new(
         l,
         "notice.pdf".into(),
         Template::Document,
-        docs::notice(l)?,
+        doc.to_json(),
         &l.campaign.notice.date,
         false,
     )
-    .with_ofd(l, &l.campaign.notice.title.concat()))
+    .with_ofd(l, &l.campaign.notice.title.concat());
+    Ok((job, vec![file]))
 }
 
 pub fn run(ctx: &Ctx) -> Result<()> {
     let l = ctx.load()?;
     let engine: Engine = ctx.engine(&l)?;
-    let jobs = vec![job(&l)?];
+    let (job, files) = job(&l, &ctx.docx_options(&l)?)?;
     write_outputs(ctx, &l, None, |s| {
-        publish(ctx, &engine, jobs, || Ok(Vec::new()), s)
+        publish(ctx, &engine, vec![job], || Ok(files), s)
     })?;
     Ok(())
 }

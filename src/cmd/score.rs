@@ -7,7 +7,7 @@ use crate::archive::{self, InputEntry};
 use crate::campaign::Loaded;
 use crate::error::Result;
 use crate::failed;
-use crate::render::{Template, cache, docs};
+use crate::render::{Template, cache, docs, docx};
 use crate::score::{self, UnitScore};
 use crate::workbook::ingest::Filled;
 use crate::workbook::safe_file_name;
@@ -110,15 +110,22 @@ pub fn result_files_partial(
     Ok(files)
 }
 
-/// The circular (first: it is the longest) and each unit's filled sheet.
-pub fn result_jobs<'a>(l: &'a Loaded, units: &'a [UnitScore]) -> Result<Vec<Job<'a>>> {
+/// The circular (first: it is the longest) and each unit's filled sheet,
+/// and the circular's DOCX (`circular.docx`).
+pub fn result_jobs<'a>(
+    l: &'a Loaded,
+    units: &'a [UnitScore],
+    opts: &docx::Options,
+) -> Result<(Vec<Job<'a>>, Files)> {
     let date = &l.campaign.circular.date;
+    let circular = docs::circular(l, units)?;
+    let files = vec![("circular.docx".to_string(), docx::write(&circular, opts)?)];
     let mut jobs = vec![
         Job::new(
             l,
             "circular.pdf".into(),
             Template::Document,
-            docs::circular(l, units)?,
+            circular.to_json(),
             date,
             false,
         )
@@ -137,7 +144,7 @@ pub fn result_jobs<'a>(l: &'a Loaded, units: &'a [UnitScore]) -> Result<Vec<Job<
         )
         .with_ofd(l, &title)
     }));
-    Ok(jobs)
+    Ok((jobs, files))
 }
 
 /// `partial`: score the units whose forms are in, list the others as
@@ -172,11 +179,12 @@ pub fn publish_scores(
 ) -> Result<Vec<PathBuf>> {
     let engine = ctx.engine(l)?;
     let (inputs, copies) = scored_inputs(base, forms)?;
-    let jobs = result_jobs(l, units)?;
+    let (jobs, docx_files) = result_jobs(l, units, &ctx.docx_options(l)?)?;
     write_outputs(ctx, l, Some(inputs), |s| {
         let files = || {
             let mut files = result_files_partial(ctx, l, forms, units, &[], changes)?;
             files.extend(copies);
+            files.extend(docx_files);
             Ok(files)
         };
         publish(ctx, &engine, jobs, files, s)

@@ -46,6 +46,8 @@ pub struct Engine {
     data_id: FileId,
     /// Where the fonts came from, for messages: "--fonts x、内置字体".
     pub font_sources: String,
+    /// Files a template may read besides its data (the seal image), by path.
+    assets: HashMap<FileId, Bytes>,
     /// The families found, for messages.
     pub families: Vec<String>,
     /// Every font used, in load order, with where it came from.
@@ -162,6 +164,7 @@ impl Engine {
             sources,
             data_id: file_id(DATA_PATH),
             font_sources: named.join("、"),
+            assets: HashMap::new(),
             families,
             entries,
             fingerprint: key.hex(),
@@ -185,6 +188,17 @@ impl Engine {
             }
         }
         Ok(())
+    }
+
+    /// Serves `bytes` to the templates at `path` (such as "/seal.png").
+    pub fn add_asset(&mut self, path: &str, bytes: Vec<u8>) {
+        // What a template can read is part of every cache key.
+        let mut k = super::cache::Key::new("engine+asset");
+        k.add(self.fingerprint.as_bytes())
+            .add(path.as_bytes())
+            .add(&bytes);
+        self.fingerprint = k.hex();
+        self.assets.insert(file_id(path), Bytes::new(bytes));
     }
 
     /// Lays out one document. Any Typst warning is an error, and so is a
@@ -396,6 +410,9 @@ impl World for DocWorld<'_> {
     fn file(&self, id: FileId) -> FileResult<Bytes> {
         if id == self.engine.data_id {
             return Ok(self.data.clone());
+        }
+        if let Some(b) = self.engine.assets.get(&id) {
+            return Ok(b.clone());
         }
         match self.engine.sources.get(&id) {
             Some(s) => Ok(Bytes::from_string(s.clone())),

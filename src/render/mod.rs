@@ -2,12 +2,15 @@
 //! and PDF export. Rendering knows nothing of how a score was reached.
 
 pub mod cache;
-pub mod docs;
+pub mod docx;
 pub mod embedded;
 pub mod engine;
 pub mod fonts;
 pub mod ofd;
-pub mod prose;
+pub mod seal;
+
+/// The document model's builders, where the commands have always found them.
+pub use crate::doc::{build as docs, prose};
 
 use crate::error::Result;
 use crate::failed;

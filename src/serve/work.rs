@@ -350,11 +350,13 @@ pub fn generate(app: &App) -> Result<usize> {
     let l = &app.loaded;
     cmd::schedule::check(l)?;
     let engine = ctx.engine(l)?;
-    let mut jobs = vec![cmd::notice::job(l)?];
+    let (notice, docx) = cmd::notice::job(l, &ctx.docx_options(l)?)?;
+    let mut jobs = vec![notice];
     jobs.extend(cmd::blank::table_jobs(l));
     jobs.push(cmd::schedule::job(l));
     let files = || -> Result<cmd::Files> {
-        let mut f = cmd::blank::workbooks(&ctx, l)?;
+        let mut f = docx;
+        f.extend(cmd::blank::workbooks(&ctx, l)?);
         f.extend(cmd::schedule::files(l)?);
         Ok(f)
     };

@@ -476,10 +476,10 @@ fn group_names_and_the_veto_note_come_from_the_campaign() {
     let r = kaohe::render::docs::ranking(&l, &units).unwrap();
     let vetoed = units.iter().find(|u| u.veto).unwrap();
     assert_eq!(
-        r["notes"],
-        serde_json::json!([format!("{}被否决：{}", vetoed.unit, vetoed.veto_reason)])
+        r.notes,
+        [format!("{}被否决：{}", vetoed.unit, vetoed.veto_reason)]
     );
-    assert_eq!(r["groups"][0]["title"], "县（市、区）");
+    assert_eq!(r.groups[0].title, "县（市、区）");
 }
 
 // ---------------------------------------------------------------------------

@@ -3,6 +3,8 @@
 
 mod campaign;
 mod documents;
+mod docx;
+mod gbt;
 mod hostile;
 mod libreoffice;
 mod ofd;

@@ -2,10 +2,11 @@
 //! template with the campaign's values; the text is then split into blocks
 //! whose heading level is read from the numbering (一、 （一） 1. （1）).
 
+use super::{Block, MemberRow};
 use crate::campaign::ProseTemplate;
 use crate::config_err;
 use crate::error::{Result, printable};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 /// The placeholders `notice.j2` may use (listed in `templates/README.md`).
 pub const NOTICE_VARS: &[&str] = &[
@@ -189,16 +190,18 @@ fn split_lead(line: &str, level: usize) -> (String, String) {
 }
 
 /// Turns rendered prose into the `body` blocks of a `Document`.
-pub fn blocks(text: &str, members: &Value) -> Vec<Value> {
+pub fn blocks(text: &str, members: &[MemberRow]) -> Vec<Block> {
     let mut out = Vec::new();
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
         if line == MEMBERS_MARK {
-            out.push(json!({"type": "members", "rows": members}));
+            out.push(Block::Members {
+                rows: members.to_vec(),
+            });
             continue;
         }
         let level = level_of(line);
-        let (lead, rest) = split_lead(line, level);
-        out.push(json!({"type": "par", "level": level, "lead": lead, "text": rest}));
+        let (lead, text) = split_lead(line, level);
+        out.push(Block::Par { level, lead, text });
     }
     out
 }
@@ -206,6 +209,7 @@ pub fn blocks(text: &str, members: &Value) -> Vec<Value> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn levels_from_numbering() {
@@ -224,12 +228,15 @@ mod tests {
 
     #[test]
     fn lead_is_first_sentence() {
-        let b = blocks("（一）甲乙。丙丁。\n一、标题\n正文", &json!([]));
-        assert_eq!(b[0]["lead"], "（一）甲乙。");
-        assert_eq!(b[0]["text"], "丙丁。");
-        assert_eq!(b[1]["level"], 1);
-        assert_eq!(b[1]["lead"], "一、标题");
-        assert_eq!(b[2]["level"], 0);
+        let b = blocks("（一）甲乙。丙丁。\n一、标题\n正文", &[]);
+        let par = |level: usize, lead: &str, text: &str| Block::Par {
+            level,
+            lead: lead.into(),
+            text: text.into(),
+        };
+        assert_eq!(b[0], par(2, "（一）甲乙。", "丙丁。"));
+        assert_eq!(b[1], par(1, "一、标题", ""));
+        assert_eq!(b[2], par(0, "", "正文"));
     }
 
     #[test]
