@@ -619,6 +619,10 @@ fn sealed_campaign(dir: &Path, seal: &str) -> PathBuf {
             ));
             continue;
         }
+        if line.starts_with("templates = ") {
+            out.push_str(&format!("templates = {:?}\n", root().join("templates")));
+            continue;
+        }
         out.push_str(line);
         out.push('\n');
         if section == "[issuer]" && line.starts_with("mark = ") {
