@@ -120,13 +120,17 @@ fn exports(c: &mut Criterion) {
     let laid = [
         (
             "notice",
-            engine.layout(Template::Document, &docs::notice(&l).unwrap(), "notice"),
+            engine.layout(
+                Template::Document,
+                &docs::notice(&l).unwrap().to_json(),
+                "notice",
+            ),
         ),
         (
             "circular",
             engine.layout(
                 Template::Document,
-                &docs::circular(&l, &units).unwrap(),
+                &docs::circular(&l, &units).unwrap().to_json(),
                 "circular",
             ),
         ),

@@ -3,6 +3,7 @@
 //!   request through the same stack);
 //! - one form uploaded, checked, recorded and the result page shown;
 //! - the overview of a 1000-unit campaign, every unit with a form.
+//!
 //! The ratios to the baseline are printed at the end, with a last check
 //! that 25 uploads at once all succeed. `cargo bench --bench serve`.
 

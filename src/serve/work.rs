@@ -87,7 +87,8 @@ fn unit_in_form(app: &App, bytes: &[u8]) -> Option<String> {
         let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).ok()?;
         let range = wb.worksheet_range(META_SHEET).ok()?;
         range.rows().take(50).find_map(|r| {
-            (r.first()?.to_string() == META_UNIT).then(|| r.get(1).map(|v| v.to_string()))?
+            matches!(r.first()?, calamine::Data::String(s) if s == META_UNIT)
+                .then(|| r.get(1).map(|v| v.to_string()))?
         })
     })
     .ok()
