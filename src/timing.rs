@@ -18,14 +18,14 @@ pub enum Stage {
 
 /// Stage names as printed.
 const NAMES: [&str; 8] = [
-    "加载方案与细则 load",
-    "读取评分表 ingest",
-    "评分 score",
-    "排版 layout",
-    "导出 PDF export",
-    "导出 OFD export",
-    "写 XLSX write",
-    "写入文件 commit",
+    "加载方案与细则",
+    "读取评分表",
+    "评分",
+    "排版",
+    "导出 PDF",
+    "导出 OFD",
+    "写 XLSX",
+    "写入文件",
 ];
 
 static ENABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -79,8 +79,11 @@ pub fn report() -> String {
             continue;
         }
         let ms = NANOS[i].load(Ordering::Relaxed) as f64 / 1e6;
+        // Padded to 16 columns as a terminal shows them: a hanzi takes two.
+        let width: usize = name.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum();
+        let pad = " ".repeat(16usize.saturating_sub(width));
         out.push_str(&format!(
-            "  {name:<22} {ms:>9.1} ms  {n:>6} 次  平均 {:>7.2} ms\n",
+            "  {name}{pad} {ms:>9.1} ms  {n:>6} 次  平均 {:>7.2} ms\n",
             ms / n as f64
         ));
     }
