@@ -4,6 +4,7 @@
 //! `tests/data/ofd_runs.py`; .ci/run installs it). Positions and pages are
 //! compared with the PDF of the same layout, read with poppler-utils.
 
+use crate::gbt::{find_piece, strip};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -337,41 +338,6 @@ fn ofdkit(ofd: &Path) -> Read {
         info: v["info"].clone(),
         pages,
     }
-}
-
-fn strip(s: &str) -> String {
-    s.chars().filter(|c| !c.is_whitespace()).collect()
-}
-
-/// Where `piece` stands at or after `from`, whole or split once by page
-/// furniture of at most 3000 bytes (as tests/documents.rs reads the PDF).
-fn find_piece(hay: &str, piece: &str, from: usize) -> Option<usize> {
-    let first: String = piece.chars().take(2).collect();
-    let mut start = from;
-    while let Some(i) = hay[start..].find(&first) {
-        let p = start + i;
-        let common = hay[p..]
-            .char_indices()
-            .zip(piece.char_indices())
-            .take_while(|((_, a), (_, b))| a == b)
-            .last()
-            .map(|((_, _), (j, c))| j + c.len_utf8())
-            .unwrap_or(0);
-        if common == piece.len() {
-            return Some(p);
-        }
-        let rest = &piece[common..];
-        let from_gap = p + common;
-        let mut end = (from_gap + 3000).min(hay.len());
-        while !hay.is_char_boundary(end) {
-            end -= 1;
-        }
-        if common >= first.len() && hay[from_gap..end].contains(rest) {
-            return Some(p);
-        }
-        start = p + first.len();
-    }
-    None
 }
 
 #[test]
