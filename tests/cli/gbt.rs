@@ -159,18 +159,17 @@ pub fn page_number(p: &Page) -> Option<(String, f64, f64, f64, f64)> {
 
 /// Pixels of page `n` at 72 dpi as (width, rgb rows).
 pub fn pixels(pdf: &Path, n: usize) -> (usize, Vec<[u8; 3]>) {
+    let (w, _, px) = pdf_pixels(pdf, n, 72);
+    (w, px)
+}
+
+/// Pixels of a PDF page at `dpi` as (width, height, rgb), by pdftoppm.
+pub fn pdf_pixels(pdf: &Path, page: usize, dpi: u32) -> (usize, usize, Vec<[u8; 3]>) {
     let dir = tempfile::tempdir().unwrap();
     let base = dir.path().join("p");
+    let p = page.to_string();
     let ok = tool("pdftoppm")
-        .args([
-            "-r",
-            "72",
-            "-f",
-            &n.to_string(),
-            "-l",
-            &n.to_string(),
-            "-singlefile",
-        ])
+        .args(["-r", &dpi.to_string(), "-f", &p, "-l", &p, "-singlefile"])
         .arg(pdf)
         .arg(&base)
         .status()
@@ -192,8 +191,9 @@ pub fn pixels(pdf: &Path, n: usize) -> (usize, Vec<[u8; 3]>) {
     }
     pos += 1;
     let w: usize = fields[1].parse().unwrap();
+    let h: usize = fields[2].parse().unwrap();
     let px = bytes[pos..].chunks(3).map(|c| [c[0], c[1], c[2]]).collect();
-    (w, px)
+    (w, h, px)
 }
 
 pub fn strip(s: &str) -> String {

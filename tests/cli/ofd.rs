@@ -4,7 +4,7 @@
 //! `tests/data/ofd_runs.py`; .ci/run installs it). Positions and pages are
 //! compared with the PDF of the same layout, read with poppler-utils.
 
-use crate::gbt::{find_piece, strip};
+use crate::gbt::{find_piece, pdf_pixels, strip};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -520,38 +520,6 @@ fn masthead_page_numbers_and_signature_where_the_pdf_has_them() {
         "中卫市安全生产委员会办公室",
         "FandolFang-Regular.otf",
     );
-}
-
-/// Pixels of a PDF page at `dpi` as (width, height, rgb).
-fn pdf_pixels(pdf: &Path, page: usize, dpi: u32) -> (usize, usize, Vec<[u8; 3]>) {
-    let dir = tempfile::tempdir().unwrap();
-    let base = dir.path().join("p");
-    let p = page.to_string();
-    let ok = tool("pdftoppm")
-        .args(["-r", &dpi.to_string(), "-f", &p, "-l", &p, "-singlefile"])
-        .arg(pdf)
-        .arg(&base)
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let bytes = std::fs::read(base.with_extension("ppm")).unwrap();
-    let mut fields = Vec::new();
-    let mut pos = 0;
-    while fields.len() < 4 {
-        while bytes[pos].is_ascii_whitespace() {
-            pos += 1;
-        }
-        let start = pos;
-        while !bytes[pos].is_ascii_whitespace() {
-            pos += 1;
-        }
-        fields.push(String::from_utf8_lossy(&bytes[start..pos]).to_string());
-    }
-    pos += 1;
-    let w: usize = fields[1].parse().unwrap();
-    let h: usize = fields[2].parse().unwrap();
-    let px = bytes[pos..].chunks(3).map(|c| [c[0], c[1], c[2]]).collect();
-    (w, h, px)
 }
 
 #[test]
