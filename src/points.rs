@@ -185,4 +185,69 @@ mod tests {
         assert_eq!(Pts(9375).to_json().to_string(), "93.75");
         assert_eq!(Pts(10000).to_json().to_string(), "100");
     }
+
+    #[test]
+    fn parse_edges() {
+        assert_eq!(Pts::parse("+1"), Some(Pts(100)));
+        assert_eq!(Pts::parse(" 2 "), Some(Pts(200)));
+        assert_eq!(Pts::parse("1."), Some(Pts(100)));
+        assert_eq!(Pts::parse("0.05"), Some(Pts(5)));
+        assert_eq!(Pts::parse("-0.5"), Some(Pts(-50)));
+        assert_eq!(Pts::parse("2.500"), Some(Pts(250)));
+        // Twelve digits before the point are read, thirteen are not.
+        assert_eq!(Pts::parse("123456789012"), Some(Pts(12_345_678_901_200)));
+        assert_eq!(Pts::parse("1234567890123"), None);
+        for bad in ["-", "+", "+-1", "1a", "1.a", " . "] {
+            assert_eq!(Pts::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn from_f64_edges() {
+        assert_eq!(Pts::from_f64(f64::NAN), None);
+        assert_eq!(Pts::from_f64(f64::INFINITY), None);
+        assert_eq!(Pts::from_f64(1e12), Some(Pts(100_000_000_000_000)));
+        assert_eq!(Pts::from_f64(-1e12), Some(Pts(-100_000_000_000_000)));
+        assert_eq!(Pts::from_f64(1.1e12), None);
+        assert_eq!(Pts::from_f64(-0.75), Some(Pts(-75)));
+        assert_eq!(Pts::from_f64(2.0), Some(Pts(200)));
+        assert_eq!(Pts::from_f64(0.001), None);
+    }
+
+    #[test]
+    fn printing_and_json() {
+        for (v, shown, json) in [
+            (5, "0.05", "0.05"),
+            (-50, "-0.5", "-0.5"),
+            (-5, "-0.05", "-0.05"),
+            (-300, "-3", "-3"),
+            (150, "1.5", "1.5"),
+            (0, "0", "0"),
+        ] {
+            assert_eq!(Pts(v).to_string(), shown);
+            assert_eq!(Pts(v).to_json().to_string(), json);
+            assert_eq!(serde_json::to_string(&Pts(v)).unwrap(), json);
+        }
+        assert_eq!(Pts(150).to_f64(), 1.5);
+        assert_eq!(Pts(-25).to_f64(), -0.25);
+    }
+
+    #[test]
+    fn arithmetic() {
+        assert_eq!(Pts::from_int(3), Pts(300));
+        assert_eq!(Pts::from_int(-2).hundredths(), -200);
+        assert_eq!(Pts(300) - Pts(125), Pts(175));
+        assert_eq!(Pts(300) + Pts(125), Pts(425));
+        assert_eq!(-Pts(125), Pts(-125));
+        let mut a = Pts(100);
+        a += Pts(25);
+        assert_eq!(a, Pts(125));
+        assert_eq!([Pts(1), Pts(2), Pts(3)].into_iter().sum::<Pts>(), Pts(6));
+        assert_eq!(Pts(100).min(Pts(50)), Pts(50));
+        assert_eq!(Pts(50).min(Pts(100)), Pts(50));
+        assert!(Pts(150).is_multiple_of(Pts(50)));
+        assert!(!Pts(120).is_multiple_of(Pts(50)));
+        assert!(Pts(120).is_multiple_of(Pts::ZERO));
+        assert!(Pts::ZERO.is_multiple_of(Pts(25)));
+    }
 }

@@ -353,4 +353,202 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn circled_numbers() {
+        assert_eq!(circled(1), "①");
+        assert_eq!(circled(2), "②");
+        assert_eq!(circled(20), "⑳");
+        assert_eq!(circled(21), "(21)");
+        assert_eq!(circled(0), "(0)");
+    }
+
+    #[test]
+    fn remarks_reasons_bonus_and_veto() {
+        let l = crate::campaign::load(None).unwrap();
+        let r = l.rubric("county-2018");
+        let s = score_unit(
+            r,
+            &filled(
+                "海原县人民政府",
+                "county-2018",
+                &[
+                    ("1-1", 0, false, "已整改"),
+                    ("1-2", 50, false, ""),
+                    ("37-1", 200, false, "两项表彰"),
+                    ("38-1", 0, false, "无事故"),
+                ],
+            ),
+        );
+        assert_eq!(s.items[0].reasons, ["①备注：已整改", "②扣0.5分"]);
+        assert_eq!(s.items[0].deducted, Pts(50));
+        assert_eq!(s.bonus, Pts(200));
+        assert_eq!(s.bonus_reason, "两项表彰");
+        assert!(!s.veto);
+        assert_eq!(s.veto_reason, "");
+        let bonus = s.items.iter().find(|i| i.kind == ItemKind::Bonus).unwrap();
+        assert_eq!(
+            (bonus.points, bonus.score, &bonus.reasons[..]),
+            (None, Pts::ZERO, &["加2分：两项表彰".to_string()][..])
+        );
+        let veto = s.items.iter().find(|i| i.kind == ItemKind::Veto).unwrap();
+        assert_eq!((veto.points, veto.score), (None, Pts::ZERO));
+        assert!(veto.reasons.is_empty());
+        assert_eq!(s.base, Pts(9950));
+        assert_eq!(s.score, Pts(10150));
+        // No bonus claimed: no reason kept.
+        let s = score_unit(
+            r,
+            &filled(
+                "海原县人民政府",
+                "county-2018",
+                &[("37-1", 0, false, "无"), ("38-1", 0, true, "较大事故")],
+            ),
+        );
+        assert_eq!((s.bonus, s.bonus_reason.as_str()), (Pts::ZERO, ""));
+        assert!(s.veto);
+        assert_eq!(s.veto_reason, "较大事故");
+        let veto = s.items.iter().find(|i| i.kind == ItemKind::Veto).unwrap();
+        assert_eq!(veto.reasons, ["一票否决：较大事故"]);
+    }
+
+    #[test]
+    fn subtotals_add_up_per_heading() {
+        let l = crate::campaign::load(None).unwrap();
+        let r = l.rubric("county-2018");
+        let s = score_unit(
+            r,
+            &filled(
+                "海原县人民政府",
+                "county-2018",
+                &[("1-1", 50, false, "x"), ("37-1", 100, false, "y")],
+            ),
+        );
+        let headings = r.scored_level1_headings();
+        assert_eq!(s.subtotals.len(), headings.len());
+        for ((h, got), want) in s.subtotals.iter().zip(&headings) {
+            assert_eq!(h, want);
+            let full: Pts = r
+                .items
+                .iter()
+                .filter(|i| i.level1 == *want && i.kind.is_scored())
+                .filter_map(|i| i.points)
+                .sum();
+            let less = if *want == r.items[0].level1 {
+                Pts(50)
+            } else {
+                Pts::ZERO
+            };
+            assert_eq!(*got, full - less, "{h}");
+        }
+        let all: Pts = s.subtotals.iter().map(|(_, p)| *p).sum();
+        assert_eq!(all, s.base);
+        assert_eq!(s.base, Pts(9950));
+    }
+
+    #[test]
+    fn ranks_restart_in_each_group() {
+        let l = crate::campaign::load(None).unwrap();
+        let county = l.rubric("county-2018");
+        let member = l.rubric("member-2018");
+        let m = l
+            .campaign
+            .units
+            .iter()
+            .filter(|u| u.rubric == "member-2018")
+            .map(|u| u.name.clone())
+            .collect::<Vec<_>>();
+        let units = vec![
+            score_unit(
+                member,
+                &filled(&m[0], "member-2018", &[("1-1", 50, false, "x")]),
+            ),
+            score_unit(county, &filled("中宁县人民政府", "county-2018", &[])),
+            score_unit(
+                county,
+                &filled("海原县人民政府", "county-2018", &[("1-1", 50, false, "x")]),
+            ),
+            score_unit(
+                member,
+                &filled(&m[1], "member-2018", &[("1-1", 50, false, "x")]),
+            ),
+        ];
+        let ids = vec!["county-2018".to_string(), "member-2018".to_string()];
+        let ranked = rank(units, &l.campaign, &ids);
+        let got: Vec<(&str, usize)> = ranked.iter().map(|u| (u.unit.as_str(), u.rank)).collect();
+        // The first member unit shares the last county unit's score, not
+        // its rank: ranks count within a group.
+        assert_eq!(
+            got,
+            [
+                ("中宁县人民政府", 1),
+                ("海原县人民政府", 2),
+                (m[0].as_str(), 1),
+                (m[1].as_str(), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn results_json_as_written() {
+        let l = crate::campaign::load(None).unwrap();
+        let r = l.rubric("county-2018");
+        let units = vec![
+            score_unit(
+                r,
+                &filled(
+                    "海原县人民政府",
+                    "county-2018",
+                    &[("1-1", 25, false, "x"), ("37-1", 100, false, "表彰")],
+                ),
+            ),
+            score_unit(
+                r,
+                &filled(
+                    "中宁县人民政府",
+                    "county-2018",
+                    &[("38-1", 0, true, "事故")],
+                ),
+            ),
+        ];
+        let ranked = rank(units, &l.campaign, &["county-2018".to_string()]);
+        let j = results_json(&ranked);
+        let a = &j["units"][0];
+        assert_eq!(a["unit"], "海原县人民政府");
+        assert_eq!(a["rubric"], "county-2018");
+        assert_eq!(a["score"].to_string(), "100.75");
+        assert_eq!(a["base"].to_string(), "99.75");
+        assert_eq!(a["bonus"].to_string(), "1");
+        assert_eq!(a["veto"], false);
+        assert_eq!(a["veto_reason"], Value::Null);
+        assert_eq!(a["rank"], 1);
+        assert_eq!(a["grade"], "优秀");
+        assert_eq!(a["subtotals"][0]["heading"], "一、责任落实");
+        assert_eq!(
+            a["subtotals"][0]["score"],
+            json!(ranked[0].subtotals[0].1.to_f64())
+        );
+        assert_eq!(a["items"][0]["no"], 1);
+        assert_eq!(a["items"][0]["points"], 3);
+        assert_eq!(a["items"][0]["deducted"].to_string(), "0.25");
+        assert_eq!(a["items"][0]["score"].to_string(), "2.75");
+        assert_eq!(a["items"][0]["reasons"], json!(["①扣0.25分：x"]));
+        let n = r.items.len();
+        assert_eq!(a["items"].as_array().unwrap().len(), n);
+        let bonus = r
+            .items
+            .iter()
+            .position(|i| i.kind == ItemKind::Bonus)
+            .unwrap();
+        assert_eq!(a["items"][bonus]["score"], Value::Null);
+        assert_eq!(a["items"][bonus]["points"], Value::Null);
+        assert_eq!(a["items"][bonus]["reasons"], json!(["加1分：表彰"]));
+        let b = &j["units"][1];
+        assert_eq!(b["unit"], "中宁县人民政府");
+        assert_eq!(b["veto"], true);
+        assert_eq!(b["veto_reason"], "事故");
+        assert_eq!(b["rank"], 2);
+        assert_eq!(b["grade"], "不合格");
+        assert_eq!(j["units"].as_array().unwrap().len(), 2);
+    }
 }

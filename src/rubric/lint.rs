@@ -138,5 +138,201 @@ mod tests {
         assert_eq!(stated_points("…研究部署安全生产工作。", false), None);
         assert_eq!(stated_points("…不得分。（１分）", true), Some(Pts(100)));
         assert_eq!(stated_points("…（０．５分）", true), Some(Pts(50)));
+        // The number must follow the opening bracket; a bare "N分" is not
+        // "（N分）", and no digits at all is no number.
+        assert_eq!(stated_points("…扣2分）", true), None);
+        assert_eq!(stated_points("…（分）", true), None);
+        assert_eq!(stated_points("…分", false), None);
+        assert_eq!(stated_points("…（2分", true), None);
+        assert_eq!(stated_points("…（2）", true), None);
+        assert_eq!(stated_points("…（12.5分）  ", true), Some(Pts(1250)));
+    }
+
+    /// The built-in county rubric, and what lint says of it as it is.
+    fn county() -> (Rubric, Vec<Lint>) {
+        let l = crate::campaign::load(None).unwrap();
+        let r = l.rubric("county-2018").clone();
+        let base = lint(&r);
+        (r, base)
+    }
+
+    /// What lint says of `r` beyond what it says of the built-in rubric.
+    fn added(r: &Rubric, base: &[Lint]) -> Vec<Lint> {
+        lint(r).into_iter().filter(|l| !base.contains(l)).collect()
+    }
+
+    fn at(r: &Rubric, no: u32, rule: Option<u32>) -> String {
+        format!("{}: 第{}行，", r.source, r.line(no, rule))
+    }
+
+    #[test]
+    fn the_built_in_rubrics_have_no_errors() {
+        let l = crate::campaign::load(None).unwrap();
+        for id in ["county-2018", "member-2018"] {
+            let lints = lint(l.rubric(id));
+            assert!(lints.iter().all(|x| !x.error), "{lints:?}");
+        }
+    }
+
+    #[test]
+    fn item_points_that_disagree_with_their_rules() {
+        let (mut r, base) = county();
+        let i = r.items.iter().position(|i| i.kind.is_scored()).unwrap();
+        let no = r.items[i].no;
+        let p = r.items[i].points.unwrap();
+        let sum: Pts = r.items[i].rules.iter().filter_map(|x| x.points).sum();
+        assert_eq!(sum, p);
+        r.items[i].points = Some(p + Pts(50));
+        let total = r.total_points();
+        let parts: Vec<String> = r
+            .items
+            .iter()
+            .filter(|i| i.kind.is_scored())
+            .map(|i| format!("第{}项 {} 分", i.no, i.points.unwrap()))
+            .collect();
+        assert_eq!(
+            added(&r, &base),
+            [
+                Lint {
+                    error: true,
+                    message: format!(
+                        "{}第{no}项：细则分值合计 {sum} 分，与该项分值 {} 分不符",
+                        at(&r, no, None),
+                        p + Pts(50)
+                    ),
+                },
+                Lint {
+                    error: true,
+                    message: format!(
+                        "{}: 计分项目与减分项合计 {total} 分，应为满分 100 分（{}）",
+                        r.source,
+                        parts.join(" + ")
+                    ),
+                },
+            ]
+        );
+        assert_eq!(total, Pts(10050));
+    }
+
+    #[test]
+    fn content_that_states_other_points() {
+        let (mut r, base) = county();
+        let i = r.items.iter().position(|i| i.kind.is_scored()).unwrap();
+        let no = r.items[i].no;
+        let p = r.items[i].points.unwrap();
+        r.items[i].content = format!("{}{p}分", r.items[i].content);
+        assert_eq!(added(&r, &base), []);
+        r.items[i].content = format!("{}{}分", r.items[i].content, p + Pts(100));
+        assert_eq!(
+            added(&r, &base),
+            [Lint {
+                error: false,
+                message: format!(
+                    "{}第{no}项：考核内容写“{}分”，而分值为 {p} 分（按原文保留）",
+                    at(&r, no, None),
+                    p + Pts(100)
+                ),
+            }]
+        );
+    }
+
+    #[test]
+    fn rule_text_that_states_other_points() {
+        let (mut r, base) = county();
+        let i = r.items.iter().position(|i| i.kind.is_scored()).unwrap();
+        let no = r.items[i].no;
+        let rule = &mut r.items[i].rules[0];
+        let p = rule.points.unwrap();
+        rule.text = format!("查资料。（{}分）", p + Pts(100));
+        let k = rule.no;
+        assert_eq!(
+            added(&r, &base),
+            [Lint {
+                error: true,
+                message: format!(
+                    "{}细则 {no}-{k}：文字写“（{}分）”，而 points = {p}",
+                    at(&r, no, Some(k)),
+                    p + Pts(100)
+                ),
+            }]
+        );
+        // Without a known line, no "第0行".
+        r.lines.clear();
+        assert!(lint(&r).iter().any(|l| {
+            l.message
+                .starts_with(&format!("{}: 细则 {no}-{k}：", r.source))
+        }));
+    }
+
+    #[test]
+    fn steps_and_partials_larger_than_the_rule() {
+        let (mut r, base) = county();
+        let (i, j) = r
+            .items
+            .iter()
+            .enumerate()
+            .find_map(|(i, it)| {
+                it.rules
+                    .iter()
+                    .position(|x| x.points.is_some_and(|p| p >= Pts(200)))
+                    .map(|j| (i, j))
+            })
+            .unwrap();
+        let no = r.items[i].no;
+        let k = r.items[i].rules[j].no;
+        let p = r.items[i].rules[j].points.unwrap();
+        let where_ = at(&r, no, Some(k));
+        let set = |r: &mut Rubric, d: Deduction| {
+            r.items[i].rules[j].deduction = d;
+            added(r, &base)
+        };
+        // A step of the rule's points, or a partial below them: nothing said.
+        assert_eq!(set(&mut r, Deduction::Step { step: p }), []);
+        assert_eq!(set(&mut r, Deduction::PerInstance { step: p }), []);
+        assert_eq!(
+            set(
+                &mut r,
+                Deduction::PartialOrAll {
+                    partial: p - Pts(1)
+                }
+            ),
+            []
+        );
+        let more = p + Pts(25);
+        let step_msg = format!(
+            "{where_}细则 {no}-{k}：每次扣 {more} 分，超过该条分值 {p} 分；扣分以 {p} 分为限（按原文保留）"
+        );
+        let warn = |message: String| Lint {
+            error: false,
+            message,
+        };
+        assert_eq!(
+            set(&mut r, Deduction::Step { step: more }),
+            [warn(step_msg.clone())]
+        );
+        assert_eq!(
+            set(&mut r, Deduction::PerInstance { step: more }),
+            [warn(step_msg)]
+        );
+        assert_eq!(
+            set(&mut r, Deduction::PartialOrAll { partial: p }),
+            [warn(format!(
+                "{where_}细则 {no}-{k}：部分扣分 {p} 分不小于该条分值 {p} 分"
+            ))]
+        );
+    }
+
+    #[test]
+    fn a_rubric_without_a_veto_item() {
+        let (mut r, base) = county();
+        assert!(!base.iter().any(|l| l.message.ends_with("没有否决项")));
+        r.items.retain(|i| i.kind != ItemKind::Veto);
+        assert_eq!(
+            added(&r, &base),
+            [Lint {
+                error: false,
+                message: format!("{}: 没有否决项", r.source),
+            }]
+        );
     }
 }

@@ -119,10 +119,10 @@ pub fn parse_number_text(text: &str) -> Option<Pts> {
     Pts::parse(s)
 }
 
-struct Ctx<'a> {
-    file: &'a str,
-    sheet: String,
-    problems: Vec<Problem>,
+pub(crate) struct Ctx<'a> {
+    pub(crate) file: &'a str,
+    pub(crate) sheet: String,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl Ctx<'_> {
@@ -1024,7 +1024,7 @@ fn find_header(range: &Range<Data>) -> Option<(u32, [u32; 3])> {
 }
 
 /// A number in a 扣分 cell: numbers, or text the person meant as a number.
-fn number(cx: &mut Ctx, r: u32, c: u32, cell: &Data) -> Option<Option<Pts>> {
+pub(crate) fn number(cx: &mut Ctx, r: u32, c: u32, cell: &Data) -> Option<Option<Pts>> {
     let bad = |what: &str| format!("应填数字，这里是{what}");
     let v = match cell {
         Data::Empty => return Some(None),
@@ -1083,7 +1083,7 @@ fn number(cx: &mut Ctx, r: u32, c: u32, cell: &Data) -> Option<Option<Pts>> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn read_deduction(
+pub(crate) fn read_deduction(
     cx: &mut Ctx,
     r: u32,
     c: u32,
@@ -1144,7 +1144,7 @@ fn read_deduction(
     })
 }
 
-fn read_bonus(
+pub(crate) fn read_bonus(
     cx: &mut Ctx,
     r: u32,
     c: u32,
@@ -1186,7 +1186,7 @@ fn read_bonus(
     })
 }
 
-fn read_veto(
+pub(crate) fn read_veto(
     cx: &mut Ctx,
     r: u32,
     c: u32,

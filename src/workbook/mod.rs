@@ -4,6 +4,8 @@
 
 pub mod blank;
 pub mod ingest;
+#[cfg(test)]
+mod reader_tests;
 pub mod results;
 pub mod scan;
 
