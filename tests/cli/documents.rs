@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::gbt::{self, LEFT, WIDTH, close, pages};
-use crate::support::{BUILTIN, kaohe_in, tool};
+use crate::support::{BUILTIN, campaign_copy, kaohe_in, tool};
 
 /// The demo's output folder, made once for all tests of this binary (under
 /// target/tmp, removed by the next run).
@@ -87,6 +87,29 @@ fn a_full_line_of_hanzi_holds_28_characters() {
         }
     }
     assert!(full >= 2, "full lines of the plain paragraph found: {full}");
+}
+
+#[test]
+fn landscape_attachment_pages() {
+    // The rubric tables of the notice (附件1, 附件2) and the ranking table
+    // of the circular.
+    assert!(gbt::landscape_pages(&notice()) >= 20);
+    assert!(gbt::landscape_pages(&demo().join("circular.pdf")) >= 1);
+}
+
+#[test]
+fn circular_and_schedule_layout() {
+    let circular = demo().join("circular.pdf");
+    gbt::paper_margins_and_text_block(&circular);
+    gbt::page_numbers_on_the_outer_side(&circular);
+    gbt::the_mark_and_the_separator_are_red(&circular);
+    gbt::a_full_page_has_22_lines(&circular, 2, 0.0);
+    let schedule = demo().join("schedule.pdf");
+    gbt::paper_margins_and_text_block(&schedule);
+    assert_eq!(
+        gbt::portrait_page_numbers(&schedule),
+        pages(&schedule).len()
+    );
 }
 
 #[test]
@@ -198,32 +221,6 @@ fn the_same_inputs_give_the_same_bytes() {
         std::fs::read(notice()).unwrap(),
         "notice.pdf is reproducible"
     );
-}
-
-/// A copy of the built-in campaign with `edit` applied to its lines, its
-/// rubric paths made absolute, written into `dir`.
-fn campaign_copy(dir: &Path, edit: impl Fn(&str) -> Option<String>) -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let src = std::fs::read_to_string(root.join("src/builtin/zhongwei-2018.toml")).unwrap();
-    let mut out = String::new();
-    for line in src.lines() {
-        if line.starts_with("templates = ") {
-            out.push_str(&format!("templates = {:?}\n", root.join("templates")));
-        } else if line.starts_with("rubrics = ") {
-            let r = root.join("rubrics");
-            out.push_str(&format!(
-                "rubrics = [{:?}, {:?}]\n",
-                r.join("2018-county.toml"),
-                r.join("2018-member.toml")
-            ));
-        } else {
-            out.push_str(&edit(line).unwrap_or_else(|| line.to_string()));
-            out.push('\n');
-        }
-    }
-    let file = dir.join("campaign.toml");
-    std::fs::write(&file, out).unwrap();
-    file
 }
 
 #[test]
