@@ -12,6 +12,7 @@ use std::process::Command;
 use std::sync::OnceLock;
 
 use crate::gbt::{self, LEFT, MM, TOP, WIDTH, close, pages};
+use crate::support::campaign_text;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -603,37 +604,23 @@ fn seal_png() -> Vec<u8> {
 /// A campaign folder with a seal and every optional 版头 element.
 fn sealed_campaign(dir: &Path, seal: &str) -> PathBuf {
     std::fs::write(dir.join("印章.png"), seal_png()).unwrap();
-    let src = std::fs::read_to_string(campaign()).unwrap();
-    let rubrics = root().join("rubrics");
-    let mut out = String::new();
     let mut section = String::new();
-    for line in src.lines() {
+    let out = campaign_text(|line| {
         if line.starts_with('[') {
             section = line.to_string();
         }
-        if line.starts_with("rubrics = ") {
-            out.push_str(&format!(
-                "rubrics = [{:?}, {:?}]\n",
-                rubrics.join("2018-county.toml"),
-                rubrics.join("2018-member.toml")
-            ));
-            continue;
-        }
-        if line.starts_with("templates = ") {
-            out.push_str(&format!("templates = {:?}\n", root().join("templates")));
-            continue;
-        }
-        out.push_str(line);
-        out.push('\n');
         if section == "[issuer]" && line.starts_with("mark = ") {
-            out.push_str(&format!(
-                "seal = \"{seal}\"\nseal_size = 42\njoint = [\"中卫市应急管理局\"]\n"
+            return Some(format!(
+                "{line}\nseal = \"{seal}\"\nseal_size = 42\njoint = [\"中卫市应急管理局\"]"
             ));
         }
         if section == "[notice]" && line.starts_with("number = ") {
-            out.push_str("copy_no = \"000001\"\nsecrecy = \"秘密★1年\"\nurgency = \"特急\"\nsigner = \"张龙\"\n");
+            return Some(format!(
+                "{line}\ncopy_no = \"000001\"\nsecrecy = \"秘密★1年\"\nurgency = \"特急\"\nsigner = \"张龙\""
+            ));
         }
-    }
+        None
+    });
     let file = dir.join("kaohe.toml");
     std::fs::write(&file, out).unwrap();
     file

@@ -874,12 +874,8 @@ fn zip_bomb_refused_before_reading() {
 /// The built-in campaign as a file, with `units` (name, rubric) instead of
 /// its own and `extra` TOML appended (e.g. a [limits] table).
 fn campaign_file(dir: &Path, units: &[(&str, &str)], extra: &str) -> PathBuf {
-    let src =
-        std::fs::read_to_string(Path::new(ROOT).join("src/builtin/zhongwei-2018.toml")).unwrap();
-    let head = &src[..src.find("[[units]]").unwrap()];
-    let mut s = head
-        .replace("\"../../rubrics/", &format!("\"{ROOT}/rubrics/"))
-        .replace("\"../../templates\"", &format!("\"{ROOT}/templates\""));
+    let src = crate::support::campaign_text(|_| None);
+    let mut s = src[..src.find("[[units]]").unwrap()].to_string();
     for (i, (name, rubric)) in units.iter().enumerate() {
         s.push_str(&format!(
             "[[units]]\nname = {}\nrubric = \"{rubric}\"\ndate = \"2018-11-{}\"\ntime = \"08:30-10:20\"\n\n",
@@ -2942,39 +2938,30 @@ fn killed_run_leaves_previous_outputs() {
     let x = dir.path().join("archive");
     copy_dir(&d.a, &x);
     let before = snapshot(&x);
-    let mut child = kaohe_cmd([
+    // The run is killed (SIGKILL, by the failpoints feature the tests build
+    // kaohe with) when it writes its 10th file into the staging folder
+    // beside the output folder: the PDFs are added batch by batch while the
+    // rest of the 200 units are still being typeset.
+    let o = kaohe_cmd([
         OsStr::new("demo"),
         "--units".as_ref(),
         "200".as_ref(),
         "--out".as_ref(),
         x.as_os_str(),
     ])
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
+    .env("KAOHE_FAILPOINT", "10")
+    .output()
     .unwrap();
-    // Wait until the run is writing (its staging folder beside the output
-    // folder exists), then a little longer so that it is rendering, and kill it.
-    let staging = dir.path().join(".archive.kaohe-new");
-    let t = Instant::now();
-    while !staging.exists() {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "demo ended before it was killed"
-        );
-        assert!(
-            t.elapsed() < Duration::from_secs(60),
-            "no staging folder appeared"
-        );
-        std::thread::sleep(Duration::from_millis(20));
+    {
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(o.status.signal(), Some(libc::SIGKILL), "{}", show(&o));
     }
-    std::thread::sleep(Duration::from_millis(700));
     assert!(
-        child.try_wait().unwrap().is_none(),
-        "demo ended before it was killed"
+        text(&o.stderr).ends_with("kaohe: failpoint 10 (write)\n"),
+        "{}",
+        show(&o)
     );
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
+    let staging = dir.path().join(".archive.kaohe-new");
     // Every earlier output is byte-identical, and nothing new is there.
     assert_eq!(snapshot(&x), before);
     assert!(staging.exists(), "the killed run's staging folder is left");

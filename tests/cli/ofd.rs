@@ -5,6 +5,7 @@
 //! compared with the PDF of the same layout, read with poppler-utils.
 
 use crate::gbt::{find_piece, pdf_pixels, strip};
+use crate::support::campaign_text;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -259,23 +260,7 @@ fn the_campaign_asks_for_ofd_with_output_ofd() {
     assert!(plain.join("notice.pdf").is_file());
     assert!(!plain.join("notice.ofd").exists());
     // A campaign file with [output] ofd = true.
-    let src = std::fs::read_to_string(builtin_campaign()).unwrap();
-    let r = root().join("rubrics");
-    let mut text = String::new();
-    for line in src.lines() {
-        if line.starts_with("rubrics = ") {
-            text.push_str(&format!(
-                "rubrics = [{:?}, {:?}]\n",
-                r.join("2018-county.toml"),
-                r.join("2018-member.toml")
-            ));
-        } else if line.starts_with("templates = ") {
-            text.push_str(&format!("templates = {:?}\n", root().join("templates")));
-        } else {
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
+    let mut text = campaign_text(|_| None);
     text.push_str("\n[output]\nofd = true\n");
     let campaign = dir.path().join("campaign.toml");
     std::fs::write(&campaign, text).unwrap();

@@ -75,3 +75,44 @@ pub fn shared_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// The built-in campaign's text with its rubric and template paths made
+/// absolute (so that the copy works from any folder), every other line
+/// passed through `edit` (`None` keeps the line as it is; the result may
+/// hold several lines).
+pub fn campaign_text(mut edit: impl FnMut(&str) -> Option<String>) -> String {
+    let root = Path::new(ROOT);
+    let src = std::fs::read_to_string(BUILTIN).unwrap();
+    let mut out = String::new();
+    for line in src.lines() {
+        if line.starts_with("templates = ") {
+            out.push_str(&format!("templates = {:?}\n", root.join("templates")));
+        } else if line.starts_with("rubrics = ") {
+            let r = root.join("rubrics");
+            out.push_str(&format!(
+                "rubrics = [{:?}, {:?}]\n",
+                r.join("2018-county.toml"),
+                r.join("2018-member.toml")
+            ));
+        } else {
+            out.push_str(&edit(line).unwrap_or_else(|| line.to_string()));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// [`campaign_text`] written to `dir/campaign.toml`; returns its path.
+pub fn campaign_copy(dir: &Path, edit: impl FnMut(&str) -> Option<String>) -> PathBuf {
+    let file = dir.join("campaign.toml");
+    std::fs::write(&file, campaign_text(edit)).unwrap();
+    file
+}
+
+/// An expected table written as text: one row a line, cells between `|`,
+/// each trimmed.
+pub fn table(text: &str) -> Vec<Vec<String>> {
+    text.lines()
+        .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
+        .collect()
+}
