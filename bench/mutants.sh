@@ -8,8 +8,11 @@
 # So this script copies the tree once itself, with its target/ (cp -a keeps
 # the modification times, so cargo reuses the release build of the
 # dependencies), and mutates that copy in place: your own tree is never
-# touched. Each mutant rebuilds only kaohe's library test, niced, one at a
-# time.
+# touched. Each mutant rebuilds only kaohe's library test (`--lib` is given
+# to cargo for the build as well as the test phase: given after `--` it
+# reaches only the test phase, and the build would link the binary and the
+# integration tests too, 70 s a mutant on the 2-core machine), niced, one
+# at a time.
 #
 # Cheaper builds: kaohe itself (not its dependencies) is compiled at
 # opt-level 0 and incrementally, through a profile override given on the
@@ -18,6 +21,9 @@
 # the rest stay as built. The first build in the copy compiles kaohe once
 # (about 1 min); then a mutant costs an incremental rebuild of kaohe and the
 # run of the selected unit tests.
+#
+# The unit tests take under a second; a mutant that loops for ever (`j += 1`
+# made `j *= 1`) is stopped after 30 s and counted as a timeout.
 #
 # Which mutants: every one in score.rs, points.rs and rubric/lint.rs, and in
 # ingest those of the readers (number, read_deduction, read_bonus, read_veto,
@@ -45,7 +51,7 @@ tar -C . --exclude=./.git --exclude=./mutants.out --exclude=./mutants.out.old \
 cd "$work/kaohe"
 readers='number|read_deduction|read_bonus|read_veto|parse_number_text'
 nice -n 19 cargo mutants --in-place --baseline=skip \
-  --timeout 300 --build-timeout 900 \
+  --timeout 30 --build-timeout 900 \
   --output "$out" \
   --file src/score.rs --file src/points.rs --file src/rubric/lint.rs \
   --file src/workbook/ingest.rs --file 'src/workbook/ingest/**/*.rs' \
@@ -54,5 +60,5 @@ nice -n 19 cargo mutants --in-place --baseline=skip \
   --cargo-arg=--release \
   --cargo-arg=--config=profile.release.package.kaohe.opt-level=0 \
   --cargo-arg=--config=profile.release.incremental=true \
-  "$@" \
-  -- --lib
+  --cargo-arg=--lib \
+  "$@"

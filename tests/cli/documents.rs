@@ -239,12 +239,28 @@ fn fonts_are_built_in_and_folders_only_add_to_them() {
         &["schedule", "-q", "--fonts", "nowhere", "--out", "o2"],
     );
     assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("找不到字体目录") && err.contains("nowhere"),
-        "{err}"
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "kaohe: 找不到字体目录 nowhere（--fonts）。请确认该目录存在，或不指定它而只用 kaohe 内置的字体。\n"
     );
     assert!(!dir.path().join("o2/schedule.pdf").exists());
+    // The same for KAOHE_FONTS, which names itself.
+    let nowhere = dir.path().join("nowhere");
+    let out = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["schedule", "-q", "--campaign", BUILTIN, "--out", "o3"])
+        .current_dir(dir.path())
+        .env("KAOHE_FONTS", &nowhere)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "kaohe: 找不到字体目录 {}（环境变量 KAOHE_FONTS）。请确认该目录存在，或不指定它而只用 kaohe 内置的字体。\n",
+            nowhere.display()
+        )
+    );
+    assert!(!dir.path().join("o3").exists());
     // A folder with one font adds to the built-in ones: same bytes.
     let fonts = dir.path().join("fonts-hei-only");
     std::fs::create_dir(&fonts).unwrap();

@@ -938,7 +938,14 @@ fn unpacked_limit_is_the_campaigns() {
         out.as_os_str(),
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
-    assert!(text(&o.stderr).contains("超过上限 2 MB"), "{}", show(&o));
+    assert!(
+        text(&o.stderr).contains(&format!(
+            "{}: 错误：文件解压后共 3 MB，超过上限 2 MB（可在考核方案 [limits] max_unpacked_bytes 中调整）",
+            path.display()
+        )),
+        "{}",
+        show(&o)
+    );
     assert!(!out.exists());
     let o = kaohe([
         OsStr::new("check"),
