@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::gbt::{self, LEFT, MM, TOP, WIDTH, close, pages};
+use crate::gbt::{self, LEFT, MM, Origin, TOP, WIDTH, close, pages};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -83,9 +83,10 @@ fn soffice(files: &[PathBuf], format: &str, out: &Path) {
         ))
         .args(["--headless", "--norestore", "--convert-to"])
         // printed two-sided: the blank page an even-page break inserts
-        // before the 版记 page is printed too
+        // before the 版记 page is printed too ("Export automatically
+        // inserted blank pages", whose filter option is IsSkipEmptyPages)
         .arg(if format == "pdf" {
-            r#"pdf:writer_pdf_Export:{"ExportBlankPages":{"type":"boolean","value":"true"}}"#
+            r#"pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}"#
         } else {
             format
         })
@@ -103,8 +104,6 @@ fn soffice(files: &[PathBuf], format: &str, out: &Path) {
 
 /// notice.docx and circular.docx printed to PDF by LibreOffice, once.
 fn printed(name: &str) -> PathBuf {
-    // LibreOffice's fonts carry no ascent: poppler's default word box
-    gbt::word_box(0.95, 0.35);
     static DONE: OnceLock<PathBuf> = OnceLock::new();
     let dir = DONE.get_or_init(|| {
         let out = demo().join("printed");
@@ -185,26 +184,56 @@ fn paragraphs(xml: &str) -> Vec<String> {
         .collect()
 }
 
+/// Where LibreOffice starts the lines: it lays out whole cells of the
+/// document grid and centres them in the text block, 22 lines of 579 twips
+/// (28.95 pt) in 225 mm and 28 characters of 315 twips (its rounding of
+/// the 15.79 pt pitch) in 156 mm: 0.45 pt down and 0.6 pt right. Word and
+/// WPS start the grid on the block's corner.
+fn lo_origin() -> Origin {
+    Origin {
+        dx: (WIDTH - 28.0 * 15.75) / 2.0,
+        dy: (gbt::HEIGHT - 22.0 * 28.95) / 2.0,
+    }
+}
+
 #[test]
 fn notice_docx_printed_by_libreoffice_meets_gbt9704() {
     let pdf = printed("notice");
-    // The 标志 centred in the upper part (LibreOffice sets its 39 pt line
-    // lower than Word would: within 15 pt of the PDF's place).
-    let ps = pages(&pdf);
-    let mark = ps[0].find("中卫市安全生产委员会办公室文件").expect("标志");
-    assert!(close(mark.y0, TOP + 35.0 * MM, 15.0), "标志: {}", mark.y0);
-    assert!(
-        close((mark.x0 + mark.x1) / 2.0, LEFT + WIDTH / 2.0, 1.0),
-        "标志 centred"
-    );
-    // (not met yet: the 版记 words of LibreOffice measure off 14 pt; see the report)
-    // (not met yet: the red rule is not found 4 mm under the 发文字号; see the report)
+    let o = lo_origin();
+    gbt::head_title_and_sizes_at(&pdf, o);
+    gbt::the_mark_and_the_separator_are_red(&pdf);
+    gbt::page_numbers_on_the_outer_side(&pdf);
+    // the 版记's table is centred on the text block, not on the grid
+    gbt::colophon_on_an_even_last_page(&pdf);
+    colophon_on_the_foot_of_an_even_last_page(&pdf);
     // Page 2 is all body text: 22 lines at the pitch. An exact line puts
     // its baseline at 80 % of its height, so the glyphs of the first line
-    // stand 0.8 × 28.95 − 0.88 × 16 = 9.08 pt under the top of the block,
-    // as in Word and WPS with the same grid.
-    // (not met yet: the 22-line count finds no 16 pt rows in this print; see the report)
+    // stand 0.8 × 28.95 − 0.88 × 16 = 9.08 pt under the top of its line,
+    // as in Word and WPS with the same grid (Typst puts them on it).
+    // LibreOffice writes coordinates in tenths of a point.
+    gbt::a_full_page_has_22_lines_at(&pdf, 2, 0.8 * 28.95 - 0.88 * 16.0 + o.dy, 0.1);
     inside_the_text_block(&pdf);
+}
+
+/// The 版记 on the foot of the last page, which is even (7.4, 7.5): its last
+/// line, 印发, on the text block's last line; a page left blank by the
+/// even-page break, if any, right before it and without a page number.
+fn colophon_on_the_foot_of_an_even_last_page(pdf: &Path) {
+    let ps = pages(pdf);
+    assert_eq!(ps.len() % 2, 0, "the last page is even: {}", ps.len());
+    for (i, p) in ps.iter().enumerate().take(ps.len() - 1) {
+        if p.lines.is_empty() {
+            assert_eq!(i + 2, ps.len(), "page {} blank", i + 1);
+        }
+    }
+    let last = ps.last().unwrap();
+    let printed = last.find("印发").expect("印发 on the last page");
+    // in LibreOffice's grid the rule under it is 0.45 pt above the foot
+    assert!(
+        printed.y1 > TOP + gbt::HEIGHT - 28.95 && printed.y1 < TOP + gbt::HEIGHT,
+        "印发 on the last line of the text block: {}",
+        printed.y1
+    );
 }
 
 /// Every page A4 and all text inside the text block, but for a closing
@@ -272,11 +301,20 @@ fn circular_docx_printed_by_libreoffice_keeps_the_format() {
     let pdf = printed("circular");
     inside_the_text_block(&pdf);
     let ps = pages(&pdf);
-    // (not met yet: LibreOffice 7.4 leaves out the blank page an even-page
-    // break inserts; see the report)
+    gbt::page_numbers_on_the_outer_side(&pdf);
+    colophon_on_the_foot_of_an_even_last_page(&pdf);
     let last = ps.last().unwrap();
     let cc = last.find("抄送：").expect("版记 on the last page");
-    assert!(close(cc.x0, LEFT + 14.0, 0.6), "抄送 one character in");
+    assert!(
+        close(cc.height(), 14.0, 0.05),
+        "版记 14 pt: {}",
+        cc.height()
+    );
+    assert!(
+        close(cc.x0, LEFT + 14.0, 0.6),
+        "抄送 one character in: {}",
+        cc.x0
+    );
     // the ranking is there, whole: every unit of the campaign once
     let text = gbt::strip(
         &ps.iter()
@@ -301,7 +339,7 @@ fn circular_docx_printed_by_libreoffice_keeps_the_format() {
     let first = &ps[0];
     let mark = first.find("中卫市安全生产委员会办公室文件").expect("标志");
     assert!(
-        close(mark.y0, TOP + 35.0 * MM, 15.0),
+        close(mark.y0, TOP + lo_origin().dy + 35.0 * MM, 0.5),
         "标志 35 mm down: {}",
         mark.y0
     );
@@ -341,15 +379,27 @@ fn page_grid_fonts_and_footers_in_the_parts() {
                 "{name}: margins"
             );
         }
+        // 22 lines of 28 characters: the grid of every section but the
+        // 版记's page (which has no body text); the character pitch is
+        // counted from the Normal style's 16 pt (ECMA-376 17.6.5), which
+        // LibreOffice reads from that style alone, not the defaults
         let grids = tags(doc, "w:docGrid");
-        assert_eq!(grids.len(), sects.len());
+        assert_eq!(grids.len(), sects.len() - 1, "{name}: grids");
         for g in grids {
-            assert_eq!(attr(g, "w:type"), Some("lines"));
+            assert_eq!(attr(g, "w:type"), Some("linesAndChars"));
             assert_eq!(attr(g, "w:linePitch"), Some("579"), "225 mm / 22");
+            let cs: f64 = attr(g, "w:charSpace").unwrap().parse().unwrap();
+            let pitch = (16.0 + cs / 4096.0) * 20.0;
+            assert!(28.0 * pitch <= 8844.0 && 29.0 * pitch > 8844.0, "{pitch}");
         }
-        // 28 characters a line: 16 pt characters 0.25 pt tighter
+        let styles = &p["word/styles.xml"];
+        let normal = &styles[styles.find("w:styleId=\"Normal\"").unwrap()..];
+        let normal = &normal[..normal.find("</w:style>").unwrap()];
+        assert!(normal.contains("<w:sz w:val=\"32\"/>"), "{normal}");
+        // the text does not snap to it: 16 pt characters 0.3 pt tighter
+        // make 28 a line in Word, WPS and LibreOffice alike
         assert!(
-            doc.matches("<w:spacing w:val=\"-5\"/><w:sz w:val=\"32\"/>")
+            doc.matches("<w:spacing w:val=\"-6\"/><w:sz w:val=\"32\"/>")
                 .count()
                 > 5
         );
@@ -839,7 +889,6 @@ fn the_seal_reaches_the_docx_only_on_request() {
     let printed = sealed.join("printed");
     std::fs::create_dir_all(&printed).unwrap();
     soffice(&[docx], "pdf", &printed);
-    gbt::word_box(0.95, 0.35);
     let pdf = printed.join("notice.pdf");
     let ps = pages(&pdf);
     let (si, sp) = ps
