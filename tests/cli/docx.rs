@@ -507,18 +507,153 @@ fn the_same_inputs_give_the_same_docx_bytes() {
     }
 }
 
+/// The widths of a part's tables: their `w:gridCol`s, table by table.
+fn grid_columns(xml: &str) -> Vec<Vec<i64>> {
+    xml.split("<w:tblGrid>")
+        .skip(1)
+        .map(|t| {
+            let t = &t[..t.find("</w:tblGrid>").unwrap()];
+            tags(t, "w:gridCol")
+                .iter()
+                .map(|c| attr(c, "w:w").unwrap().parse().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
-fn a_round_trip_through_libreoffice_keeps_the_text() {
+fn a_round_trip_through_libreoffice_keeps_the_text_tables_footers_and_properties() {
     let out = demo().join("round-trip");
     std::fs::create_dir_all(&out).unwrap();
     soffice(&[demo().join("notice.docx")], "docx", &out);
-    let before = paragraphs(&parts(&demo().join("notice.docx"))["word/document.xml"]);
-    let after =
-        gbt::strip(&paragraphs(&parts(&out.join("notice.docx"))["word/document.xml"]).concat());
+    let ours = parts(&demo().join("notice.docx"));
+    let theirs = parts(&out.join("notice.docx"));
+    let (doc, saved) = (&ours["word/document.xml"], &theirs["word/document.xml"]);
+    let before = paragraphs(doc);
+    let after = gbt::strip(&paragraphs(saved).concat());
     assert!(before.len() > 100, "{} paragraphs", before.len());
     for p in before {
         let p = gbt::strip(&p);
         assert!(after.contains(&p), "lost in the round trip: {p}");
+    }
+    // the landscape attachment sections
+    let landscape = |xml: &str| {
+        tags(xml, "w:pgSz")
+            .iter()
+            .filter(|t| attr(t, "w:orient") == Some("landscape"))
+            .count()
+    };
+    assert_eq!(landscape(doc), 2);
+    assert_eq!(landscape(saved), 2, "landscape sections kept");
+    // header rows repeated, merged cells, the same column widths (LibreOffice
+    // rounds through 1/100 mm: a twip either way)
+    assert_eq!(
+        saved.matches("<w:tblHeader").count(),
+        doc.matches("<w:tblHeader/>").count(),
+        "repeated header rows kept"
+    );
+    // (a merge of one cell, which LibreOffice drops, has no continuation)
+    assert_eq!(
+        saved.matches("<w:vMerge w:val=\"continue\"/>").count()
+            + saved.matches("<w:vMerge/>").count(),
+        doc.matches("<w:vMerge/>").count(),
+        "merged cells kept"
+    );
+    assert_eq!(
+        saved.matches("<w:gridSpan w:val=\"2\"/>").count(),
+        doc.matches("<w:gridSpan w:val=\"2\"/>").count(),
+        "cells spanning two columns kept"
+    );
+    let (a, b) = (grid_columns(doc), grid_columns(saved));
+    assert_eq!(a.len(), b.len(), "{a:?} {b:?}");
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.len(), y.len(), "{x:?} {y:?}");
+        for (p, q) in x.iter().zip(y) {
+            assert!((p - q).abs() <= 2, "column {p} became {q}");
+        }
+    }
+    // odd and even footers: "— PAGE —" on each side
+    assert!(theirs["word/settings.xml"].contains("<w:evenAndOddHeaders/>"));
+    for kind in ["default", "even"] {
+        let refs: Vec<&str> = tags(saved, "w:footerReference")
+            .into_iter()
+            .filter(|t| attr(t, "w:type") == Some(kind))
+            .collect();
+        assert!(!refs.is_empty(), "{kind} footers kept");
+    }
+    let footers: Vec<&String> = theirs
+        .iter()
+        .filter(|(k, _)| k.starts_with("word/footer"))
+        .map(|(_, v)| v)
+        .collect();
+    assert!(
+        footers
+            .iter()
+            .all(|f| f.contains("PAGE") && f.contains("— ") && f.contains(" —")),
+        "page numbers in every footer"
+    );
+    // the properties: the issuer as author, the campaign's date at
+    // midnight, no user name, no clock time
+    let core = &theirs["docProps/core.xml"];
+    assert!(
+        core.contains("<dc:creator>中卫市安全生产委员会办公室</dc:creator>"),
+        "{core}"
+    );
+    assert!(
+        core.contains("<cp:lastModifiedBy>中卫市安全生产委员会办公室</cp:lastModifiedBy>"),
+        "{core}"
+    );
+    assert_eq!(core.matches(">2018-11-02T00:00:00Z<").count(), 2, "{core}");
+    assert_eq!(
+        core.matches("xsi:type=\"dcterms:W3CDTF\">").count(),
+        2,
+        "no other time: {core}"
+    );
+    let user = std::env::var("USER").unwrap_or_default();
+    if !user.is_empty() {
+        assert!(!core.contains(&format!(">{user}<")), "{core}");
+    }
+}
+
+/// The rubric tables of the attachments printed by LibreOffice have the
+/// column rules of the Typst PDF's, to the pixel (72 dpi).
+#[test]
+fn libreoffice_prints_the_tables_with_the_pdfs_column_widths() {
+    let lo = printed("notice");
+    let typst = demo().join("notice.pdf");
+    // the first page of each attachment
+    let first = |pdf: &Path, label: &str| {
+        pages(pdf)
+            .iter()
+            .position(|p| (0..p.lines.len()).any(|i| p.line_text(i) == label))
+            .unwrap_or_else(|| panic!("{label} in {}", pdf.display()))
+            + 1
+    };
+    for label in ["附件1", "附件2", "附件3"] {
+        let rules = |pdf: &Path| {
+            let (w, h, px) = gbt::pdf_pixels(pdf, first(pdf, label), 72);
+            // columns of pixels dark over a third of the page: the rules
+            (0..w)
+                .filter(|x| {
+                    let (mut run, mut best) = (0, 0);
+                    for y in 0..h {
+                        if px[y * w + x][0] < 128 {
+                            run += 1;
+                            best = best.max(run);
+                        } else {
+                            run = 0;
+                        }
+                    }
+                    best * 3 > h
+                })
+                .collect::<Vec<usize>>()
+        };
+        let (a, b) = (rules(&typst), rules(&lo));
+        assert!(a.len() >= 4, "{label}: rules {a:?}");
+        assert_eq!(a.len(), b.len(), "{label}: {a:?} {b:?}");
+        for (x, y) in a.iter().zip(&b) {
+            assert!(x.abs_diff(*y) <= 1, "{label}: {a:?} {b:?}");
+        }
     }
 }
 
