@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::gbt::{self, LEFT, MM, TOP, WIDTH, close, pages};
+use crate::gbt::{self, LEFT, MM, Origin, TOP, WIDTH, close, pages};
 use crate::support::campaign_text;
 
 fn root() -> &'static Path {
@@ -84,9 +84,10 @@ fn soffice(files: &[PathBuf], format: &str, out: &Path) {
         ))
         .args(["--headless", "--norestore", "--convert-to"])
         // printed two-sided: the blank page an even-page break inserts
-        // before the 版记 page is printed too
+        // before the 版记 page is printed too ("Export automatically
+        // inserted blank pages", whose filter option is IsSkipEmptyPages)
         .arg(if format == "pdf" {
-            r#"pdf:writer_pdf_Export:{"ExportBlankPages":{"type":"boolean","value":"true"}}"#
+            r#"pdf:writer_pdf_Export:{"IsSkipEmptyPages":{"type":"boolean","value":"false"}}"#
         } else {
             format
         })
@@ -104,8 +105,6 @@ fn soffice(files: &[PathBuf], format: &str, out: &Path) {
 
 /// notice.docx and circular.docx printed to PDF by LibreOffice, once.
 fn printed(name: &str) -> PathBuf {
-    // LibreOffice's fonts carry no ascent: poppler's default word box
-    gbt::word_box(0.95, 0.35);
     static DONE: OnceLock<PathBuf> = OnceLock::new();
     let dir = DONE.get_or_init(|| {
         let out = demo().join("printed");
@@ -186,26 +185,56 @@ fn paragraphs(xml: &str) -> Vec<String> {
         .collect()
 }
 
+/// Where LibreOffice starts the lines: it lays out whole cells of the
+/// document grid and centres them in the text block, 22 lines of 579 twips
+/// (28.95 pt) in 225 mm and 28 characters of 315 twips (its rounding of
+/// the 15.79 pt pitch) in 156 mm: 0.45 pt down and 0.6 pt right. Word and
+/// WPS start the grid on the block's corner.
+fn lo_origin() -> Origin {
+    Origin {
+        dx: (WIDTH - 28.0 * 15.75) / 2.0,
+        dy: (gbt::HEIGHT - 22.0 * 28.95) / 2.0,
+    }
+}
+
 #[test]
 fn notice_docx_printed_by_libreoffice_meets_gbt9704() {
     let pdf = printed("notice");
-    // The 标志 centred in the upper part (LibreOffice sets its 39 pt line
-    // lower than Word would: within 15 pt of the PDF's place).
-    let ps = pages(&pdf);
-    let mark = ps[0].find("中卫市安全生产委员会办公室文件").expect("标志");
-    assert!(close(mark.y0, TOP + 35.0 * MM, 15.0), "标志: {}", mark.y0);
-    assert!(
-        close((mark.x0 + mark.x1) / 2.0, LEFT + WIDTH / 2.0, 1.0),
-        "标志 centred"
-    );
-    // (not met yet: the 版记 words of LibreOffice measure off 14 pt; see the report)
-    // (not met yet: the red rule is not found 4 mm under the 发文字号; see the report)
+    let o = lo_origin();
+    gbt::head_title_and_sizes_at(&pdf, o);
+    gbt::the_mark_and_the_separator_are_red(&pdf);
+    gbt::page_numbers_on_the_outer_side(&pdf);
+    // the 版记's table is centred on the text block, not on the grid
+    gbt::colophon_on_an_even_last_page(&pdf);
+    colophon_on_the_foot_of_an_even_last_page(&pdf);
     // Page 2 is all body text: 22 lines at the pitch. An exact line puts
     // its baseline at 80 % of its height, so the glyphs of the first line
-    // stand 0.8 × 28.95 − 0.88 × 16 = 9.08 pt under the top of the block,
-    // as in Word and WPS with the same grid.
-    // (not met yet: the 22-line count finds no 16 pt rows in this print; see the report)
+    // stand 0.8 × 28.95 − 0.88 × 16 = 9.08 pt under the top of its line,
+    // as in Word and WPS with the same grid (Typst puts them on it).
+    // LibreOffice writes coordinates in tenths of a point.
+    gbt::a_full_page_has_22_lines_at(&pdf, 2, 0.8 * 28.95 - 0.88 * 16.0 + o.dy, 0.1);
     inside_the_text_block(&pdf);
+}
+
+/// The 版记 on the foot of the last page, which is even (7.4, 7.5): its last
+/// line, 印发, on the text block's last line; a page left blank by the
+/// even-page break, if any, right before it and without a page number.
+fn colophon_on_the_foot_of_an_even_last_page(pdf: &Path) {
+    let ps = pages(pdf);
+    assert_eq!(ps.len() % 2, 0, "the last page is even: {}", ps.len());
+    for (i, p) in ps.iter().enumerate().take(ps.len() - 1) {
+        if p.lines.is_empty() {
+            assert_eq!(i + 2, ps.len(), "page {} blank", i + 1);
+        }
+    }
+    let last = ps.last().unwrap();
+    let printed = last.find("印发").expect("印发 on the last page");
+    // in LibreOffice's grid the rule under it is 0.45 pt above the foot
+    assert!(
+        printed.y1 > TOP + gbt::HEIGHT - 28.95 && printed.y1 < TOP + gbt::HEIGHT,
+        "印发 on the last line of the text block: {}",
+        printed.y1
+    );
 }
 
 /// Every page A4 and all text inside the text block, but for a closing
@@ -273,11 +302,20 @@ fn circular_docx_printed_by_libreoffice_keeps_the_format() {
     let pdf = printed("circular");
     inside_the_text_block(&pdf);
     let ps = pages(&pdf);
-    // (not met yet: LibreOffice 7.4 leaves out the blank page an even-page
-    // break inserts; see the report)
+    gbt::page_numbers_on_the_outer_side(&pdf);
+    colophon_on_the_foot_of_an_even_last_page(&pdf);
     let last = ps.last().unwrap();
     let cc = last.find("抄送：").expect("版记 on the last page");
-    assert!(close(cc.x0, LEFT + 14.0, 0.6), "抄送 one character in");
+    assert!(
+        close(cc.height(), 14.0, 0.05),
+        "版记 14 pt: {}",
+        cc.height()
+    );
+    assert!(
+        close(cc.x0, LEFT + 14.0, 0.6),
+        "抄送 one character in: {}",
+        cc.x0
+    );
     // the ranking is there, whole: every unit of the campaign once
     let text = gbt::strip(
         &ps.iter()
@@ -302,7 +340,7 @@ fn circular_docx_printed_by_libreoffice_keeps_the_format() {
     let first = &ps[0];
     let mark = first.find("中卫市安全生产委员会办公室文件").expect("标志");
     assert!(
-        close(mark.y0, TOP + 35.0 * MM, 15.0),
+        close(mark.y0, TOP + lo_origin().dy + 35.0 * MM, 0.5),
         "标志 35 mm down: {}",
         mark.y0
     );
@@ -342,15 +380,27 @@ fn page_grid_fonts_and_footers_in_the_parts() {
                 "{name}: margins"
             );
         }
+        // 22 lines of 28 characters: the grid of every section but the
+        // 版记's page (which has no body text); the character pitch is
+        // counted from the Normal style's 16 pt (ECMA-376 17.6.5), which
+        // LibreOffice reads from that style alone, not the defaults
         let grids = tags(doc, "w:docGrid");
-        assert_eq!(grids.len(), sects.len());
+        assert_eq!(grids.len(), sects.len() - 1, "{name}: grids");
         for g in grids {
-            assert_eq!(attr(g, "w:type"), Some("lines"));
+            assert_eq!(attr(g, "w:type"), Some("linesAndChars"));
             assert_eq!(attr(g, "w:linePitch"), Some("579"), "225 mm / 22");
+            let cs: f64 = attr(g, "w:charSpace").unwrap().parse().unwrap();
+            let pitch = (16.0 + cs / 4096.0) * 20.0;
+            assert!(28.0 * pitch <= 8844.0 && 29.0 * pitch > 8844.0, "{pitch}");
         }
-        // 28 characters a line: 16 pt characters 0.25 pt tighter
+        let styles = &p["word/styles.xml"];
+        let normal = &styles[styles.find("w:styleId=\"Normal\"").unwrap()..];
+        let normal = &normal[..normal.find("</w:style>").unwrap()];
+        assert!(normal.contains("<w:sz w:val=\"32\"/>"), "{normal}");
+        // the text does not snap to it: 16 pt characters 0.3 pt tighter
+        // make 28 a line in Word, WPS and LibreOffice alike
         assert!(
-            doc.matches("<w:spacing w:val=\"-5\"/><w:sz w:val=\"32\"/>")
+            doc.matches("<w:spacing w:val=\"-6\"/><w:sz w:val=\"32\"/>")
                 .count()
                 > 5
         );
@@ -458,18 +508,153 @@ fn the_same_inputs_give_the_same_docx_bytes() {
     }
 }
 
+/// The widths of a part's tables: their `w:gridCol`s, table by table.
+fn grid_columns(xml: &str) -> Vec<Vec<i64>> {
+    xml.split("<w:tblGrid>")
+        .skip(1)
+        .map(|t| {
+            let t = &t[..t.find("</w:tblGrid>").unwrap()];
+            tags(t, "w:gridCol")
+                .iter()
+                .map(|c| attr(c, "w:w").unwrap().parse().unwrap())
+                .collect()
+        })
+        .collect()
+}
+
 #[test]
-fn a_round_trip_through_libreoffice_keeps_the_text() {
+fn a_round_trip_through_libreoffice_keeps_the_text_tables_footers_and_properties() {
     let out = demo().join("round-trip");
     std::fs::create_dir_all(&out).unwrap();
     soffice(&[demo().join("notice.docx")], "docx", &out);
-    let before = paragraphs(&parts(&demo().join("notice.docx"))["word/document.xml"]);
-    let after =
-        gbt::strip(&paragraphs(&parts(&out.join("notice.docx"))["word/document.xml"]).concat());
+    let ours = parts(&demo().join("notice.docx"));
+    let theirs = parts(&out.join("notice.docx"));
+    let (doc, saved) = (&ours["word/document.xml"], &theirs["word/document.xml"]);
+    let before = paragraphs(doc);
+    let after = gbt::strip(&paragraphs(saved).concat());
     assert!(before.len() > 100, "{} paragraphs", before.len());
     for p in before {
         let p = gbt::strip(&p);
         assert!(after.contains(&p), "lost in the round trip: {p}");
+    }
+    // the landscape attachment sections
+    let landscape = |xml: &str| {
+        tags(xml, "w:pgSz")
+            .iter()
+            .filter(|t| attr(t, "w:orient") == Some("landscape"))
+            .count()
+    };
+    assert_eq!(landscape(doc), 2);
+    assert_eq!(landscape(saved), 2, "landscape sections kept");
+    // header rows repeated, merged cells, the same column widths (LibreOffice
+    // rounds through 1/100 mm: a twip either way)
+    assert_eq!(
+        saved.matches("<w:tblHeader").count(),
+        doc.matches("<w:tblHeader/>").count(),
+        "repeated header rows kept"
+    );
+    // (a merge of one cell, which LibreOffice drops, has no continuation)
+    assert_eq!(
+        saved.matches("<w:vMerge w:val=\"continue\"/>").count()
+            + saved.matches("<w:vMerge/>").count(),
+        doc.matches("<w:vMerge/>").count(),
+        "merged cells kept"
+    );
+    assert_eq!(
+        saved.matches("<w:gridSpan w:val=\"2\"/>").count(),
+        doc.matches("<w:gridSpan w:val=\"2\"/>").count(),
+        "cells spanning two columns kept"
+    );
+    let (a, b) = (grid_columns(doc), grid_columns(saved));
+    assert_eq!(a.len(), b.len(), "{a:?} {b:?}");
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x.len(), y.len(), "{x:?} {y:?}");
+        for (p, q) in x.iter().zip(y) {
+            assert!((p - q).abs() <= 2, "column {p} became {q}");
+        }
+    }
+    // odd and even footers: "— PAGE —" on each side
+    assert!(theirs["word/settings.xml"].contains("<w:evenAndOddHeaders/>"));
+    for kind in ["default", "even"] {
+        let refs: Vec<&str> = tags(saved, "w:footerReference")
+            .into_iter()
+            .filter(|t| attr(t, "w:type") == Some(kind))
+            .collect();
+        assert!(!refs.is_empty(), "{kind} footers kept");
+    }
+    let footers: Vec<&String> = theirs
+        .iter()
+        .filter(|(k, _)| k.starts_with("word/footer"))
+        .map(|(_, v)| v)
+        .collect();
+    assert!(
+        footers
+            .iter()
+            .all(|f| f.contains("PAGE") && f.contains("— ") && f.contains(" —")),
+        "page numbers in every footer"
+    );
+    // the properties: the issuer as author, the campaign's date at
+    // midnight, no user name, no clock time
+    let core = &theirs["docProps/core.xml"];
+    assert!(
+        core.contains("<dc:creator>中卫市安全生产委员会办公室</dc:creator>"),
+        "{core}"
+    );
+    assert!(
+        core.contains("<cp:lastModifiedBy>中卫市安全生产委员会办公室</cp:lastModifiedBy>"),
+        "{core}"
+    );
+    assert_eq!(core.matches(">2018-11-02T00:00:00Z<").count(), 2, "{core}");
+    assert_eq!(
+        core.matches("xsi:type=\"dcterms:W3CDTF\">").count(),
+        2,
+        "no other time: {core}"
+    );
+    let user = std::env::var("USER").unwrap_or_default();
+    if !user.is_empty() {
+        assert!(!core.contains(&format!(">{user}<")), "{core}");
+    }
+}
+
+/// The rubric tables of the attachments printed by LibreOffice have the
+/// column rules of the Typst PDF's, to the pixel (72 dpi).
+#[test]
+fn libreoffice_prints_the_tables_with_the_pdfs_column_widths() {
+    let lo = printed("notice");
+    let typst = demo().join("notice.pdf");
+    // the first page of each attachment
+    let first = |pdf: &Path, label: &str| {
+        pages(pdf)
+            .iter()
+            .position(|p| (0..p.lines.len()).any(|i| p.line_text(i) == label))
+            .unwrap_or_else(|| panic!("{label} in {}", pdf.display()))
+            + 1
+    };
+    for label in ["附件1", "附件2", "附件3"] {
+        let rules = |pdf: &Path| {
+            let (w, h, px) = gbt::pdf_pixels(pdf, first(pdf, label), 72);
+            // columns of pixels dark over a third of the page: the rules
+            (0..w)
+                .filter(|x| {
+                    let (mut run, mut best) = (0, 0);
+                    for y in 0..h {
+                        if px[y * w + x][0] < 128 {
+                            run += 1;
+                            best = best.max(run);
+                        } else {
+                            run = 0;
+                        }
+                    }
+                    best * 3 > h
+                })
+                .collect::<Vec<usize>>()
+        };
+        let (a, b) = (rules(&typst), rules(&lo));
+        assert!(a.len() >= 4, "{label}: rules {a:?}");
+        assert_eq!(a.len(), b.len(), "{label}: {a:?} {b:?}");
+        for (x, y) in a.iter().zip(&b) {
+            assert!(x.abs_diff(*y) <= 1, "{label}: {a:?} {b:?}");
+        }
     }
 }
 
@@ -826,7 +1011,6 @@ fn the_seal_reaches_the_docx_only_on_request() {
     let printed = sealed.join("printed");
     std::fs::create_dir_all(&printed).unwrap();
     soffice(&[docx], "pdf", &printed);
-    gbt::word_box(0.95, 0.35);
     let pdf = printed.join("notice.pdf");
     let ps = pages(&pdf);
     let (si, sp) = ps

@@ -59,9 +59,9 @@ pub fn document(doc: &Document, f: &Faces, opts: &Options) -> String {
     for (i, (content, page, start)) in sections.into_iter().enumerate() {
         out.push_str(&content);
         if i + 1 < n {
-            out.push_str(&section_end(&sect_pr(page, start)));
+            out.push_str(&section_end(&sect_pr(page, start, true)));
         } else {
-            out.push_str(&sect_pr(page, start));
+            out.push_str(&sect_pr(page, start, false));
         }
     }
     out
@@ -384,10 +384,17 @@ fn attachment(a: &Attachment, f: &Faces) -> String {
     out
 }
 
-/// 版记: a table anchored to the foot of the text block, with a thick rule
-/// above and below and a thin one between 抄送 and 印发 (7.4).
+/// 版记: a table with a thick rule above and below and a thin one between
+/// 抄送 and 印发 (7.4), on the foot of the text block of its own page: an
+/// empty line as high as the block less the table stands above it (no
+/// floating table: LibreOffice 7.4 leaves one at the top of the page).
 fn colophon(doc: &Document, f: &Faces) -> String {
-    tables::colophon(&doc.colophon, f) + &Par::new("left", LINE).with("")
+    let (table, height) = tables::colophon(&doc.colophon, f);
+    // the paragraph a document must end with, after the table: 1 pt
+    let end = 20;
+    let spacer = mm(super::BLOCK_H_MM) - height - end;
+    let tiny = "<w:r><w:rPr><w:sz w:val=\"2\"/><w:szCs w:val=\"2\"/></w:rPr></w:r>";
+    Par::new("left", spacer).with("") + &table + &Par::new("left", end).with(tiny)
 }
 
 #[cfg(test)]

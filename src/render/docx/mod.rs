@@ -33,9 +33,19 @@ pub fn cw_pt() -> f64 {
     BLOCK_W_MM * 72.0 / 25.4 / 28.0
 }
 /// Spacing after each 16 pt character, in twips: 28 characters of
-/// 16 − 0.25 pt fill 441 pt of the 442.2 pt line (justification spreads
-/// the rest), as the PDF's tracking does.
-pub const GRID_SPACING: i64 = -5;
+/// 16 − 0.3 pt fill 439.6 pt of the 442.2 pt line (justification spreads
+/// the rest), as the PDF's tracking does. −0.3 and not −0.25 pt: in a
+/// character grid LibreOffice trims the text block to whole cells
+/// (28 × 315 twips = 441 pt), and 28 characters of 15.75 pt do not fit in
+/// it, 28 of 15.7 pt do.
+pub const GRID_SPACING: i64 = -6;
+/// The character grid's pitch as `w:charSpace`: 4096ths of a point added
+/// to the Normal style's 16 pt (ECMA-376 17.6.5), the largest pitch of
+/// which 28 still fit into the 156 mm (8844 twips) line: 15.7927 pt.
+pub fn char_space() -> i64 {
+    let pitch = mm(BLOCK_W_MM) as f64 / 28.0 / 20.0;
+    ((pitch - 16.0) * 4096.0).floor() as i64
+}
 /// n character pitches in twips.
 pub fn chars(n: f64) -> i64 {
     pt(n * cw_pt())
@@ -83,6 +93,10 @@ pub(crate) fn grid(font: &str) -> Style<'_> {
     s
 }
 
+/// The page number's exact line: 1.1 × 14 pt puts the top of its glyphs
+/// on the line's top (baseline at 80 %, ascender 0.88 em).
+const FOOTER_LINE: i64 = 308;
+
 /// A section's page: portrait or landscape, and how it starts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Page {
@@ -90,7 +104,9 @@ pub(crate) enum Page {
     Landscape,
 }
 
-pub(crate) fn sect_pr(page: Page, start: Option<&str>) -> String {
+/// A section's properties; `grid`: whether it has the document grid (all
+/// but the 版记's page, which holds no text of the body).
+pub(crate) fn sect_pr(page: Page, start: Option<&str>, grid: bool) -> String {
     let mut s = String::from(
         "<w:sectPr><w:footerReference w:type=\"default\" r:id=\"rIdFooterOdd\"/><w:footerReference w:type=\"even\" r:id=\"rIdFooterEven\"/>",
     );
@@ -101,9 +117,11 @@ pub(crate) fn sect_pr(page: Page, start: Option<&str>) -> String {
     match page {
         Page::Portrait => {
             // the page number's top 7 mm below the text block: the footer
-            // (7 mm of space, then one 14 pt line) ends this far above the
-            // paper's bottom edge
-            let footer = mm(297.0 - 37.0 - BLOCK_H_MM - 7.0) - pt(14.0);
+            // (one exact line of 1.1 × 14 pt, the glyphs' top on its top)
+            // ends this far above the paper's bottom edge, and stays inside
+            // the bottom margin (a footer reaching into the text block
+            // would cost it its 22nd line)
+            let footer = mm(297.0 - 37.0 - BLOCK_H_MM - 7.0) - FOOTER_LINE;
             s.push_str(&format!(
                 "<w:pgSz w:w=\"{w}\" w:h=\"{h}\"/><w:pgMar w:top=\"{}\" w:right=\"{}\" w:bottom=\"{}\" w:left=\"{}\" w:header=\"851\" w:footer=\"{footer}\" w:gutter=\"0\"/>",
                 mm(37.0),
@@ -114,7 +132,7 @@ pub(crate) fn sect_pr(page: Page, start: Option<&str>) -> String {
         }
         Page::Landscape => {
             // the portrait page turned: the table head faces the binding edge
-            let footer = mm(26.0 - 7.0) - pt(14.0);
+            let footer = mm(26.0 - 7.0) - FOOTER_LINE;
             s.push_str(&format!(
                 "<w:pgSz w:w=\"{h}\" w:h=\"{w}\" w:orient=\"landscape\"/><w:pgMar w:top=\"{}\" w:right=\"{}\" w:bottom=\"{}\" w:left=\"{}\" w:header=\"851\" w:footer=\"{footer}\" w:gutter=\"0\"/>",
                 mm(28.0),
@@ -124,13 +142,25 @@ pub(crate) fn sect_pr(page: Page, start: Option<&str>) -> String {
             ));
         }
     }
-    // 22 lines of 28 characters. The grid declares the line pitch; the 28
-    // characters come from the characters' spacing (GRID_SPACING), because
-    // a character grid narrower than the font (15.79 pt for 16 pt) makes
-    // LibreOffice give every character two cells: 14 a line.
-    s.push_str(&format!(
-        "<w:pgNumType w:fmt=\"decimal\"/><w:cols w:space=\"425\"/><w:docGrid w:type=\"lines\" w:linePitch=\"{LINE}\"/></w:sectPr>"
-    ));
+    // 22 lines of 28 characters (GB/T 9704 5.2.3): WPS and Word show
+    // this grid in their page setup and lay new paragraphs on it. The
+    // paragraphs written here do not snap to it (`w:snapToGrid` 0): their
+    // lines have the exact pitch and their characters the spacing of
+    // GRID_SPACING, which gives 22 × 28 in Word, WPS and LibreOffice
+    // alike. Snapped, LibreOffice 7.4 gives a 16 pt character two cells of
+    // a grid narrower than 16 pt: 14 characters a line.
+    //
+    // The 版记's page has no grid: LibreOffice sets a table 9.65 pt (a third
+    // of a line) lower in a section with a grid, and the 版记 must stand
+    // on the foot of the text block.
+    s.push_str("<w:pgNumType w:fmt=\"decimal\"/><w:cols w:space=\"425\"/>");
+    if grid {
+        s.push_str(&format!(
+            "<w:docGrid w:type=\"linesAndChars\" w:linePitch=\"{LINE}\" w:charSpace=\"{}\"/>",
+            char_space()
+        ));
+    }
+    s.push_str("</w:sectPr>");
     s
 }
 
@@ -154,8 +184,7 @@ fn footer(faces: &Faces, odd: bool) -> String {
     let st = Style::new(faces.songti, 14.0);
     let p = Par {
         jc: if odd { "right" } else { "left" },
-        before: mm(7.0),
-        line: pt(14.0 * 1.1),
+        line: FOOTER_LINE,
         ind_left: if odd { 0 } else { pt(14.0) },
         ind_right: if odd { pt(14.0) } else { 0 },
         ..Par::default()
@@ -175,7 +204,7 @@ fn footer(faces: &Faces, odd: bool) -> String {
 fn styles(faces: &Faces) -> String {
     let f = esc(faces.fangsong);
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:styles {NS}><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii=\"{f}\" w:hAnsi=\"{f}\" w:eastAsia=\"{f}\" w:cs=\"{f}\"/><w:kern w:val=\"0\"/><w:sz w:val=\"32\"/><w:szCs w:val=\"32\"/><w:lang w:val=\"zh-CN\" w:eastAsia=\"zh-CN\" w:bidi=\"ar-SA\"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:widowControl w:val=\"0\"/><w:spacing w:after=\"0\" w:line=\"{LINE}\" w:lineRule=\"exact\"/><w:jc w:val=\"both\"/></w:pPr></w:pPrDefault></w:docDefaults><w:style w:type=\"paragraph\" w:default=\"1\" w:styleId=\"Normal\"><w:name w:val=\"Normal\"/><w:qFormat/></w:style><w:style w:type=\"character\" w:default=\"1\" w:styleId=\"DefaultParagraphFont\"><w:name w:val=\"Default Paragraph Font\"/><w:uiPriority w:val=\"1\"/><w:semiHidden/></w:style><w:style w:type=\"table\" w:default=\"1\" w:styleId=\"TableNormal\"><w:name w:val=\"Normal Table\"/><w:semiHidden/><w:tblPr><w:tblInd w:w=\"0\" w:type=\"dxa\"/><w:tblCellMar><w:top w:w=\"0\" w:type=\"dxa\"/><w:left w:w=\"108\" w:type=\"dxa\"/><w:bottom w:w=\"0\" w:type=\"dxa\"/><w:right w:w=\"108\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr></w:style></w:styles>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:styles {NS}><w:docDefaults><w:rPrDefault><w:rPr><w:rFonts w:ascii=\"{f}\" w:hAnsi=\"{f}\" w:eastAsia=\"{f}\" w:cs=\"{f}\"/><w:kern w:val=\"0\"/><w:sz w:val=\"32\"/><w:szCs w:val=\"32\"/><w:lang w:val=\"zh-CN\" w:eastAsia=\"zh-CN\" w:bidi=\"ar-SA\"/></w:rPr></w:rPrDefault><w:pPrDefault><w:pPr><w:widowControl w:val=\"0\"/><w:spacing w:after=\"0\" w:line=\"{LINE}\" w:lineRule=\"exact\"/><w:jc w:val=\"both\"/></w:pPr></w:pPrDefault></w:docDefaults><w:style w:type=\"paragraph\" w:default=\"1\" w:styleId=\"Normal\"><w:name w:val=\"Normal\"/><w:qFormat/><w:rPr><w:rFonts w:ascii=\"{f}\" w:hAnsi=\"{f}\" w:eastAsia=\"{f}\" w:cs=\"{f}\"/><w:sz w:val=\"32\"/><w:szCs w:val=\"32\"/></w:rPr></w:style><w:style w:type=\"character\" w:default=\"1\" w:styleId=\"DefaultParagraphFont\"><w:name w:val=\"Default Paragraph Font\"/><w:uiPriority w:val=\"1\"/><w:semiHidden/></w:style><w:style w:type=\"table\" w:default=\"1\" w:styleId=\"TableNormal\"><w:name w:val=\"Normal Table\"/><w:semiHidden/><w:tblPr><w:tblInd w:w=\"0\" w:type=\"dxa\"/><w:tblCellMar><w:top w:w=\"0\" w:type=\"dxa\"/><w:left w:w=\"108\" w:type=\"dxa\"/><w:bottom w:w=\"0\" w:type=\"dxa\"/><w:right w:w=\"108\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr></w:style></w:styles>"
     )
 }
 

@@ -420,17 +420,20 @@ fn heading_lines(h: &str) -> Vec<String> {
 /// The 版记 as a table floating at the foot of the text block: 抄送 (one
 /// character in, wrapped lines after the colon) and 印发机关 / 印发日期, 4号
 /// 仿宋, rules 0.35 mm above and below and 0.25 mm between.
-pub fn colophon(c: &Colophon, f: &Faces) -> String {
+pub fn colophon(c: &Colophon, f: &Faces) -> (String, i64) {
     let width = mm(super::BLOCK_W_MM);
     let size = 14.0;
     let st = Style::new(f.fangsong, size);
     let one = pt(size);
     let thick = "<w:top w:val=\"single\" w:sz=\"8\" w:space=\"0\" w:color=\"000000\"/>";
     let mut rows = String::new();
-    let row = |text: String, top: &str, bottom: &str| -> String {
+    let mut height = 0;
+    let mut row = |text: String, lines: i64, top: &str, bottom: &str| -> String {
+        // one body line, and 1.5 × 14 pt for each further line of 抄送
+        let h = super::LINE + (lines - 1) * pt(size * 1.5);
+        height += h;
         format!(
-            "<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val=\"{}\" w:hRule=\"atLeast\"/></w:trPr><w:tc><w:tcPr><w:tcW w:w=\"{width}\" w:type=\"dxa\"/><w:tcBorders>{top}<w:left w:val=\"nil\"/>{bottom}<w:right w:val=\"nil\"/></w:tcBorders><w:vAlign w:val=\"center\"/></w:tcPr>{text}</w:tc></w:tr>",
-            super::LINE
+            "<w:tr><w:trPr><w:cantSplit/><w:trHeight w:val=\"{h}\" w:hRule=\"atLeast\"/></w:trPr><w:tc><w:tcPr><w:tcW w:w=\"{width}\" w:type=\"dxa\"/><w:tcBorders>{top}<w:left w:val=\"nil\"/>{bottom}<w:right w:val=\"nil\"/></w:tcBorders><w:vAlign w:val=\"center\"/></w:tcPr>{text}</w:tc></w:tr>"
         )
     };
     let bottom_thin = "<w:bottom w:val=\"single\" w:sz=\"6\" w:space=\"0\" w:color=\"000000\"/>";
@@ -442,11 +445,18 @@ pub fn colophon(c: &Colophon, f: &Faces) -> String {
             first: -pt(3.0 * size),
             ..Par::new("both", pt(size * 1.5))
         };
-        rows.push_str(&row(
-            p.with(&run(&st, &format!("抄送：{cc}。"))),
-            thick,
-            bottom_thin,
-        ));
+        let text = format!("抄送：{cc}。");
+        // the lines after "抄送：", counted with one character to spare
+        // (a closing mark the line may not start with moves a character
+        // down): the row is never shorter than its text
+        let per_line = ((width - 2 * one - pt(3.0 * size)) / one - 1).max(1) as f64;
+        let units: f64 = text
+            .chars()
+            .skip(3)
+            .map(|c| if c.is_ascii() { 0.5 } else { 1.0 })
+            .sum();
+        let lines = (units / per_line).ceil().max(1.0) as i64;
+        rows.push_str(&row(p.with(&run(&st, &text)), lines, thick, bottom_thin));
     }
     let p = Par {
         ind_left: one,
@@ -457,12 +467,18 @@ pub fn colophon(c: &Colophon, f: &Faces) -> String {
     let top = if rows.is_empty() { thick } else { "" };
     rows.push_str(&row(
         p.with(&run(&st, &format!("{}\t{}", c.printer, c.printed))),
+        1,
         top,
         bottom_thick,
     ));
-    format!(
-        "<w:tbl><w:tblPr><w:tblpPr w:leftFromText=\"0\" w:rightFromText=\"0\" w:topFromText=\"0\" w:bottomFromText=\"0\" w:vertAnchor=\"margin\" w:horzAnchor=\"margin\" w:tblpXSpec=\"center\" w:tblpYSpec=\"bottom\"/><w:tblOverlap w:val=\"never\"/><w:tblW w:w=\"{width}\" w:type=\"dxa\"/><w:tblLayout w:type=\"fixed\"/><w:tblCellMar><w:top w:w=\"0\" w:type=\"dxa\"/><w:left w:w=\"0\" w:type=\"dxa\"/><w:bottom w:w=\"0\" w:type=\"dxa\"/><w:right w:w=\"0\" w:type=\"dxa\"/></w:tblCellMar><w:tblLook w:val=\"0000\"/></w:tblPr><w:tblGrid><w:gridCol w:w=\"{width}\"/></w:tblGrid>{rows}</w:tbl>"
-    )
+    // An inline table, centred: a floating one (`w:tblpPr` at the
+    // margin's bottom) LibreOffice 7.4 leaves at the top of the page when
+    // it is as wide as the text block; centred, it stands on the text
+    // block where LibreOffice trims the block to whole grid cells too.
+    let table = format!(
+        "<w:tbl><w:tblPr><w:tblW w:w=\"{width}\" w:type=\"dxa\"/><w:jc w:val=\"center\"/><w:tblLayout w:type=\"fixed\"/><w:tblCellMar><w:top w:w=\"0\" w:type=\"dxa\"/><w:left w:w=\"0\" w:type=\"dxa\"/><w:bottom w:w=\"0\" w:type=\"dxa\"/><w:right w:w=\"0\" w:type=\"dxa\"/></w:tblCellMar><w:tblLook w:val=\"0000\"/></w:tblPr><w:tblGrid><w:gridCol w:w=\"{width}\"/></w:tblGrid>{rows}</w:tbl>"
+    );
+    (table, height)
 }
 
 /// The seal: a picture floating in front of the signature, centred on
