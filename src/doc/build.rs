@@ -100,12 +100,15 @@ pub fn rubric_table(r: &Rubric, results: Option<&dyn Fn(u32) -> Vec<String>>) ->
                 (_, Some(p)) => p.to_string(),
             },
             result: results.map(|f| f(i.no)),
+            kind: RowKind::Item,
+            marks: Vec::new(),
         })
         .collect();
     RubricTable {
         headers: r.headers.clone(),
         has_level2: r.has_level2(),
         rows,
+        marks: Vec::new(),
     }
 }
 
@@ -136,6 +139,7 @@ fn attachment(label: &str, title: &str, body: AttachmentBody) -> Attachment {
         landscape: matches!(body, AttachmentBody::Rubric { .. }),
         body,
         summary: None,
+        signature: Vec::new(),
     }
 }
 
@@ -274,71 +278,7 @@ pub fn schedule(l: &Loaded) -> Value {
     .to_json()
 }
 
-/// A unit's filled score sheet (`Sheets`): its rubric table with deductions
-/// and reasons, and a summary under it.
-pub fn filled_sheet(l: &Loaded, u: &crate::score::UnitScore) -> Value {
-    let c = &l.campaign;
-    let r = l.rubric(&u.rubric);
-    let results = |no: u32| -> Vec<String> {
-        u.items
-            .iter()
-            .find(|i| i.no == no)
-            .map(|i| i.reasons.clone())
-            .unwrap_or_default()
-    };
-    let mut table = rubric_table(r, Some(&results));
-    // The score of each scored item goes with its 分值, as "3 / 2.5".
-    for (row, item) in table.rows.iter_mut().zip(&u.items) {
-        if item.kind.is_scored() && item.deducted > crate::points::Pts::ZERO {
-            row.result
-                .get_or_insert_with(Vec::new)
-                .push(format!("得{}分", item.score));
-        }
-    }
-    let pair = |a: &str, b: String| [a.to_string(), b];
-    let summary = Summary {
-        rows: vec![
-            pair("基本得分", u.base.to_string()),
-            pair(
-                "加分",
-                if u.bonus > crate::points::Pts::ZERO {
-                    format!("{}（{}）", u.bonus, u.bonus_reason)
-                } else {
-                    "0".into()
-                },
-            ),
-            pair(
-                "一票否决",
-                if u.veto {
-                    format!("是（{}）", u.veto_reason)
-                } else {
-                    "否".into()
-                },
-            ),
-            pair("总分", u.score.to_string()),
-            pair(
-                "名次",
-                format!("{}（{}）", u.rank, group_name(l, &u.rubric)),
-            ),
-            pair("等次", u.grade.clone()),
-        ],
-    };
-    Sheets {
-        fonts: c.fonts.clone(),
-        attachments: vec![Attachment {
-            label: String::new(),
-            title: format!("{}评分表", c.name),
-            subtitle: Some(vec![
-                format!("被考核单位：{}", u.unit),
-                format!("考核细则：{}", r.title),
-            ]),
-            landscape: true,
-            body: AttachmentBody::Rubric { rubric: table },
-            summary: Some(summary),
-        }],
-    }
-    .to_json()
-}
+pub use super::sheet::filled_sheet;
 
 /// How a group of units is named: the campaign's `[circular.groups]`, else
 /// the rubric title without the year and 安全生产工作考核细则.
@@ -498,6 +438,7 @@ pub fn circular(l: &Loaded, units: &[crate::score::UnitScore]) -> Result<Documen
                 ranking: ranking(l, units)?,
             },
             summary: None,
+            signature: Vec::new(),
         }],
         colophon: colophon(c, &ci.cc, &date),
         date: day,

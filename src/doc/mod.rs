@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod prose;
+pub mod sheet;
 
 use crate::campaign::Fonts;
 use chrono::NaiveDate;
@@ -132,6 +133,9 @@ pub struct Attachment {
     /// Filled sheets: printed under the table.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub summary: Option<Summary>,
+    /// Filled sheets: the signature lines on the last page ("考核组成员：").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signature: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -147,6 +151,31 @@ pub struct RubricTable {
     pub headers: Vec<String>,
     pub has_level2: bool,
     pub rows: Vec<RubricRow>,
+    /// Filled sheets: the columns after 分值 (`sheet::COLUMNS`); `headers`
+    /// then ends with theirs. Empty for a blank table.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<MarkColumn>,
+}
+
+/// A column of a filled sheet after 分值.
+#[derive(Clone, Debug, Serialize)]
+pub struct MarkColumn {
+    /// Width in characters of the sheet's text size.
+    pub width: f64,
+    /// "center" or "left".
+    pub align: &'static str,
+}
+
+/// What a rubric table row is.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RowKind {
+    /// A rubric item.
+    Item,
+    /// Filled sheets: a level-1 heading's subtotal, or the total; its
+    /// `content` is the label, across the label, content and rule columns.
+    Subtotal,
+    Total,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -160,6 +189,11 @@ pub struct RubricRow {
     pub points: String,
     /// Blank: `None`; filled: the reasons (and the item's score).
     pub result: Option<Vec<String>>,
+    pub kind: RowKind,
+    /// Filled sheets: one cell per `RubricTable::marks`, each a list of
+    /// paragraphs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<Vec<String>>,
 }
 
 #[derive(Clone, Debug, Serialize)]

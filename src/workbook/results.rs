@@ -33,7 +33,9 @@ fn write(l: &Loaded, units: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
         .set_align(FormatAlign::Center)
         .set_align(FormatAlign::VerticalCenter)
         .set_text_wrap();
-    let num = cell.clone().set_num_format("0.##");
+    // General: 95 as "95", 88.5 as "88.5" in Excel, WPS and LibreOffice
+    // ("0.##" leaves "95." in Excel and WPS).
+    let num = cell.clone();
     let left = cell.clone().set_align(FormatAlign::Left);
     let head = cell.clone().set_font_name("黑体");
     let title = Format::new()
@@ -68,16 +70,25 @@ fn write(l: &Loaded, units: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
                 .map(|h| h.to_string())
                 .collect(),
         };
-        let mut cols: Vec<(String, f64)> = vec![("名次".into(), 6.0), ("单位".into(), 22.0)];
-        cols.extend(heads.iter().map(|h| (h.clone(), 9.0)));
-        cols.extend([
-            ("基本得分".into(), 9.0),
-            ("加分".into(), 6.0),
-            ("总分".into(), 8.0),
-            ("等次".into(), 8.0),
-            ("一票否决".into(), 24.0),
-        ]);
+        // The columns, in order: one entry each.
+        let mut cols: Vec<String> = vec!["名次".into(), "单位".into()];
+        cols.extend(heads.iter().cloned());
+        cols.extend(["基本得分", "加分", "总分", "等次", "一票否决"].map(String::from));
         let last = cols.len() as u16 - 1;
+        // Every cell's text, to size the columns and rows by.
+        let mut texts: Vec<Vec<String>> = mine
+            .iter()
+            .map(|u| {
+                let mut t = vec![u.rank.to_string(), u.unit.clone()];
+                t.extend(u.subtotals.iter().map(|(_, p)| p.to_string()));
+                t.extend([u.base, u.bonus, u.score].map(|p| p.to_string()));
+                t.push(u.grade.clone());
+                t.push(veto_text(u));
+                t
+            })
+            .collect();
+        texts.extend(absent.iter().map(|n| vec!["—".into(), n.to_string()]));
+        let widths = column_widths(&cols, &texts);
         ws.merge_range(
             0,
             0,
@@ -88,10 +99,18 @@ fn write(l: &Loaded, units: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
         )
         .map_err(x)?;
         ws.set_row_height(0, 28).map_err(x)?;
-        for (i, (h, w)) in cols.iter().enumerate() {
+        for (i, (h, w)) in cols.iter().zip(&widths).enumerate() {
             ws.write_string_with_format(1, i as u16, h, &head)
                 .map_err(x)?;
             ws.set_column_width(i as u16, *w).map_err(x)?;
+        }
+        // Heights set, not left to the reader: Excel does not grow a row
+        // for wrapped text in a file it did not write.
+        ws.set_row_height(1, row_height(&cols, &widths))
+            .map_err(x)?;
+        for (k, t) in texts.iter().enumerate() {
+            ws.set_row_height(2 + k as u32, row_height(t, &widths))
+                .map_err(x)?;
         }
         for (k, u) in mine.iter().enumerate() {
             let row = 2 + k as u32;
@@ -112,12 +131,7 @@ fn write(l: &Loaded, units: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
             }
             ws.write_string_with_format(row, col, &u.grade, &cell)
                 .map_err(x)?;
-            let veto = if u.veto {
-                format!("是：{}", u.veto_reason)
-            } else {
-                "否".to_string()
-            };
-            ws.write_string_with_format(row, col + 1, &veto, &left)
+            ws.write_string_with_format(row, col + 1, veto_text(u), &left)
                 .map_err(x)?;
         }
         let grade_col = 2 + heads.len() as u16 + 3;
@@ -135,8 +149,61 @@ fn write(l: &Loaded, units: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
         ws.set_paper_size(9);
         ws.set_landscape();
         ws.set_print_fit_to_pages(1, 0);
+        ws.set_footer("&C第 &P 页，共 &N 页");
         ws.set_repeat_rows(1, 1).map_err(x)?;
         ws.set_freeze_panes(2, 2).map_err(x)?;
     }
     wb.save_to_buffer().map_err(x)
+}
+
+/// The 一票否决 cell: "否", or "是：" and the reason, whole in its cell.
+fn veto_text(u: &UnitScore) -> String {
+    if u.veto {
+        format!("是：{}", u.veto_reason)
+    } else {
+        "否".to_string()
+    }
+}
+
+/// The widest a column grows, in Excel's character widths; longer texts
+/// (a unit's name, the veto reason) wrap inside it.
+const MAX_WIDTH: f64 = 30.0;
+
+/// How wide `s` shows in Excel's character widths: a hanzi is about two.
+fn text_width(s: &str) -> f64 {
+    unicode_width::UnicodeWidthStr::width(s) as f64 * 1.1
+}
+
+/// Each column as wide as its widest value (up to [`MAX_WIDTH`]) and at
+/// least half its heading (which then wraps onto two lines), with room for
+/// the cell's margins.
+fn column_widths(heads: &[String], rows: &[Vec<String>]) -> Vec<f64> {
+    heads
+        .iter()
+        .enumerate()
+        .map(|(c, h)| {
+            let values = rows
+                .iter()
+                .filter_map(|r| r.get(c))
+                .map(|s| text_width(s))
+                .fold(0.0, f64::max);
+            let head = (text_width(h) / 2.0).max(4.4);
+            values.max(head).min(MAX_WIDTH) + 2.0
+        })
+        .collect()
+}
+
+/// The lines `s` takes in a column `width` wide.
+fn lines(s: &str, width: f64) -> f64 {
+    (text_width(s) / (width - 2.0)).ceil().max(1.0)
+}
+
+/// A row's height in points: its tallest cell's lines at 11 pt.
+fn row_height(texts: &[String], widths: &[f64]) -> f64 {
+    let n = texts
+        .iter()
+        .zip(widths)
+        .map(|(s, w)| lines(s, *w))
+        .fold(1.0, f64::max);
+    n * 15.0 + 6.0
 }

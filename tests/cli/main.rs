@@ -12,5 +12,6 @@ mod printed;
 mod rerun;
 mod serve;
 mod support;
+mod tables;
 mod windows;
 mod workbooks;

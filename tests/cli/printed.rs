@@ -107,22 +107,72 @@ pub fn filled_summary(pdf: &Path) -> String {
     squeeze(&rest[..end])
 }
 
-/// The item scores printed on a filled sheet ("得2.5分"), in order.
-pub fn filled_item_scores(pdf: &Path) -> Vec<String> {
-    let text = squeeze(&raw_text(pdf));
+/// One row of a filled sheet as printed in its 扣分 and 得分 columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SheetRow {
+    pub deducted: String,
+    pub score: String,
+    /// A subtotal ("…小计") or the total ("基本得分合计") row.
+    pub sum: bool,
+}
+
+/// The words under the heading `head` of a filled sheet's table on one
+/// page: those whose middle is within the heading's width (and a little).
+fn column_words<'a>(page: &'a crate::gbt::Page, head: &str) -> Vec<&'a crate::gbt::Word> {
+    let Some(h) = page.lines.iter().flatten().find(|w| w.text == head) else {
+        return Vec::new();
+    };
+    // the table ends where the summary under it begins
+    let end = page
+        .lines
+        .iter()
+        .flatten()
+        .find(|w| w.text == "基本得分")
+        .map_or(f64::MAX, |w| w.y0);
+    page.lines
+        .iter()
+        .flatten()
+        .filter(|w| {
+            let mid = (w.x0 + w.x1) / 2.0;
+            w.y0 > h.y1 && w.y1 < end && mid > h.x0 - 8.0 && mid < h.x1 + 8.0
+        })
+        .collect()
+}
+
+/// Every row of a filled sheet's table, page by page, from its 扣分 and
+/// 得分 columns (their cells start on the same line).
+pub fn filled_rows(pdf: &Path) -> Vec<SheetRow> {
     let mut out = Vec::new();
-    let mut rest = text.as_str();
-    while let Some(p) = rest.find('得') {
-        rest = &rest[p + '得'.len_utf8()..];
-        let num: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '.')
-            .collect();
-        if !num.is_empty() && rest[num.len()..].starts_with('分') {
-            out.push(num);
+    for page in crate::gbt::pages(pdf) {
+        let deducted = column_words(&page, "扣分");
+        let mut scores = column_words(&page, "得分");
+        scores.sort_by(|a, b| a.y0.total_cmp(&b.y0));
+        for s in scores {
+            let d = deducted
+                .iter()
+                .find(|d| (d.y0 - s.y0).abs() < 2.0)
+                .unwrap_or_else(|| panic!("{}: 得分 {} without its 扣分", pdf.display(), s.text));
+            let sum = page.lines.iter().flatten().any(|w| {
+                (w.y0 - s.y0).abs() < 4.0 && (w.text.contains("小计") || w.text.contains("合计"))
+            });
+            out.push(SheetRow {
+                deducted: d.text.clone(),
+                score: s.text.clone(),
+                sum,
+            });
         }
     }
     out
+}
+
+/// The scores of the items with a deduction, as printed in the 得分 column
+/// of a filled sheet, in order.
+pub fn filled_item_scores(pdf: &Path) -> Vec<String> {
+    filled_rows(pdf)
+        .into_iter()
+        .filter(|r| !r.sum && Pts::parse(&r.deducted).is_some_and(|d| d > Pts::ZERO))
+        .map(|r| r.score)
+        .collect()
 }
 
 /// Asserts that every unit of results.json in `out` is printed as it is

@@ -116,3 +116,52 @@ pub fn table(text: &str) -> Vec<Vec<String>> {
         .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
         .collect()
 }
+
+/// A second campaign for the document tests, unlike the built-in one in
+/// its names and lengths: `kaohe init`, then longer unit names and level-1
+/// and level-2 headings, run through `kaohe demo` in its folder once per
+/// test binary. Returns the campaign folder (outputs in its `output/`).
+pub fn synthetic_campaign() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let base = shared_dir("synthetic");
+        let o = kaohe_in(&base, &["init", "红寺堡2019", "-q"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let dir = base.join("红寺堡2019");
+        let edit = |file: &str, pairs: &[(&str, &str)]| {
+            let p = dir.join(file);
+            let mut s = std::fs::read_to_string(&p).unwrap();
+            for (a, b) in pairs {
+                assert!(s.contains(a), "{file} has {a}");
+                s = s.replace(a, b);
+            }
+            std::fs::write(&p, s).unwrap();
+        };
+        edit(
+            "kaohe.toml",
+            &[
+                ("海兴开发区管委会", "太阳山开发区管理委员会"),
+                ("海原县人民政府", "红寺堡区人民政府"),
+                ("\"市公安局\"", "\"市公安局交通警察支队\""),
+                ("市旅发委", "市文化旅游广电局"),
+            ],
+        );
+        for rubric in ["rubrics/2018-county.toml", "rubrics/2018-member.toml"] {
+            edit(
+                rubric,
+                &[
+                    ("一、责任落实", "一、安全生产责任落实"),
+                    ("二、依法治理", "二、依法治理"),
+                ],
+            );
+        }
+        edit(
+            "rubrics/2018-county.toml",
+            &[("（二）领导责任", "（二）党政领导干部责任")],
+        );
+        // demo runs the built-in campaign unless it is named
+        let o = kaohe_in(&dir, &["demo", "-q", "--campaign", "kaohe.toml"]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        dir
+    })
+}
