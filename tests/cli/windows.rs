@@ -245,7 +245,7 @@ fn started_with_no_arguments_it_explains_in_chinese() {
         assert!(
             [
                 "kaohe", "cmd", "demo", "help", "notice", "blank", "check", "xlsx", "score",
-                "fonts", "GB", "exe", "output"
+                "fonts", "GB", "exe", "output", "init", "serve", "open", "manual", "pdf"
             ]
             .contains(&w),
             "English word {w:?} in {text}"
