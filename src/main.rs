@@ -99,6 +99,12 @@ enum Command {
     },
     /// 列出可用的字体、来源及其在公文中的用途
     Fonts,
+    /// 生成《使用说明》PDF（办公室使用 kaohe 的步骤）
+    Manual {
+        /// 写入的文件（默认：当前文件夹的 使用说明.pdf）
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
     /// 在浏览器中使用考核工作台：下发文件、收取评分表、评分，所有上传都保存在数据库中
     Serve {
         /// 考核目录（含 kaohe.toml；默认：当前目录）
@@ -158,8 +164,20 @@ fn typed_command(cmd: &clap::Command) -> Option<String> {
 fn main() -> ExitCode {
     kaohe::os::init_console();
     if std::env::args_os().len() <= 1 {
-        kaohe::os::explain_no_arguments();
-        return ExitCode::SUCCESS;
+        return match kaohe::os::without_arguments() {
+            kaohe::os::NoArguments::Explain => {
+                kaohe::os::explain_no_arguments();
+                ExitCode::SUCCESS
+            }
+            kaohe::os::NoArguments::Workbench(dir) => match cmd::serve::double_clicked(dir) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    report(&e.message(), e.remedy());
+                    kaohe::os::pause_before_closing();
+                    ExitCode::from(e.exit_code() as u8)
+                }
+            },
+        };
     }
     let mut command = kaohe::cli::localize(Cli::command());
     let parsed = command
@@ -187,6 +205,7 @@ fn main() -> ExitCode {
             | Command::Ingest { .. }
             | Command::Rubric { .. }
             | Command::Serve { .. }
+            | Command::Manual { .. }
     );
     let located = match kaohe::project::locate(cli.campaign, cli.out, needs_campaign) {
         Ok(l) => l,
@@ -233,6 +252,7 @@ fn main() -> ExitCode {
         } => cmd::score::run(&ctx, &inputs, partial),
         Command::Verify { dir } => cmd::verify::run(&dir),
         Command::Fonts => cmd::fonts::run(&ctx),
+        Command::Manual { file } => cmd::manual::run(file, ctx.quiet),
         Command::Serve {
             dir,
             listen,

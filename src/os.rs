@@ -4,6 +4,7 @@
 //! depend on the platform: the rules below apply on both.
 
 use std::io;
+use std::path::{Path, PathBuf};
 
 /// Prepares the console: on Windows, UTF-8 code pages for input and output,
 /// so that Chinese typed or piped through `cmd.exe` arrives intact (Rust
@@ -24,25 +25,76 @@ pub fn own_console_window() -> bool {
     own
 }
 
-/// What kaohe says when started with no arguments, e.g. double-clicked.
+/// What a start without arguments does.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NoArguments {
+    /// From a terminal (or a script): explain how to use kaohe.
+    Explain,
+    /// Double-clicked: start the workbench on this folder and open the browser.
+    Workbench(PathBuf),
+}
+
+/// Decides what a start without arguments does: the workbench when kaohe.exe
+/// has a console window of its own (double-clicked in Explorer), an
+/// explanation otherwise. On Linux a file manager starts programs without a
+/// terminal but so do scripts, which must never be left with a server
+/// running; there it always explains.
+pub fn without_arguments() -> NoArguments {
+    if !own_console_window() {
+        return NoArguments::Explain;
+    }
+    match std::env::current_exe() {
+        Ok(exe) => match exe.parent() {
+            Some(dir) => NoArguments::Workbench(workbench_folder(dir)),
+            None => NoArguments::Explain,
+        },
+        Err(_) => NoArguments::Explain,
+    }
+}
+
+/// The folder a double-clicked kaohe works in, given the folder the program
+/// sits in: the campaign folder the program is in (the nearest `kaohe.toml`
+/// from there upwards, as every command finds it), otherwise a folder named
+/// `考核` beside the program, made with the built-in example on first start.
+/// Never the program's own folder bare: that is often the desktop or the
+/// downloads folder, which should not fill with rubrics, output and a
+/// database.
+pub fn workbench_folder(exe_dir: &Path) -> PathBuf {
+    match crate::project::find(exe_dir) {
+        Some(file) => file.parent().unwrap_or(exe_dir).to_path_buf(),
+        None => exe_dir.join(WORKBENCH_FOLDER),
+    }
+}
+
+/// The folder made beside a double-clicked kaohe.exe (see [`workbench_folder`]).
+pub const WORKBENCH_FOLDER: &str = "考核";
+
+/// What kaohe says when started with no arguments from a terminal.
 pub const NO_ARGUMENTS: &str = "\
 kaohe 考核：安全生产工作考核的通知、评分表、评分和结果通报（GB/T 9704-2012 红头文件）。
 
-kaohe 是命令行程序，不能直接双击使用。请这样使用：
-  1. 打开 kaohe.exe 所在的文件夹，在地址栏输入 cmd 并按回车，打开命令提示符窗口；
-  2. 输入 kaohe demo 并按回车，运行内置的示例，结果写入 output 文件夹；
-  3. 输入 kaohe --help 查看全部命令，例如：
-       kaohe notice                生成考核通知
-       kaohe blank                 生成各单位的空白评分表
-       kaohe check 交回            检查交回的评分表（“交回”是放评分表的文件夹）
-       kaohe score 交回            评分并生成结果通报
-       kaohe fonts                 列出可用的字体及其用途
-详细步骤见随程序提供的《使用说明》。";
+双击 kaohe.exe 会打开浏览器中的考核工作台（考核文件放在程序旁边的“考核”文件夹中）。
+在命令提示符窗口中这样使用：
+  kaohe demo                  运行内置的示例，结果写入 output 文件夹
+  kaohe init 考核2024         新建考核文件夹，然后进入该文件夹修改考核方案
+  kaohe notice                生成考核通知
+  kaohe blank                 生成各单位的空白评分表
+  kaohe check 交回            检查交回的评分表（“交回”是放评分表的文件夹）
+  kaohe score 交回            评分并生成结果通报
+  kaohe serve --open          在浏览器中打开考核工作台
+  kaohe fonts                 列出可用的字体及其用途
+  kaohe manual                生成《使用说明》使用说明.pdf
+  kaohe --help                查看全部命令
+详细步骤见随程序提供的《使用说明》（使用说明.pdf）。";
 
-/// Prints [`NO_ARGUMENTS`]; in a window of its own, waits for Enter so the
-/// text can be read before the window closes.
+/// Prints [`NO_ARGUMENTS`].
 pub fn explain_no_arguments() {
     println!("{NO_ARGUMENTS}");
+}
+
+/// In a console window of its own (double-clicked), waits for Enter so that
+/// the last message can be read before the window closes.
+pub fn pause_before_closing() {
     if own_console_window() {
         println!("\n按回车键关闭此窗口。");
         let mut line = String::new();
@@ -189,6 +241,23 @@ mod tests {
         assert_eq!(not_a_device("CONSOLE"), "CONSOLE");
         assert_eq!(not_a_device("COM10"), "COM10");
         assert_eq!(not_a_device("市公安局"), "市公安局");
+    }
+
+    #[test]
+    fn a_double_clicked_kaohe_works_in_its_campaign_or_a_folder_beside_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let bare = dir.path().join("U盘");
+        std::fs::create_dir(&bare).unwrap();
+        // A program alone in a folder: a 考核 folder beside it.
+        assert_eq!(workbench_folder(&bare), bare.join("考核"));
+        // A program inside a campaign folder (or one of its subfolders): that campaign.
+        let campaign = dir.path().join("考核2024");
+        std::fs::create_dir_all(campaign.join("程序")).unwrap();
+        std::fs::write(campaign.join("kaohe.toml"), "").unwrap();
+        assert_eq!(workbench_folder(&campaign), campaign);
+        assert_eq!(workbench_folder(&campaign.join("程序")), campaign);
+        // Not double-clicked here (tests run without a console window of their own).
+        assert_eq!(without_arguments(), NoArguments::Explain);
     }
 
     #[test]

@@ -463,6 +463,43 @@ pub fn ignore_file_size_signal() {
     }
 }
 
+/// Writes one file outside an output folder (the manual) in one step: a
+/// temporary file beside it, synced, then renamed over the old one, so a
+/// reader sees the old file or the new one, never half of one.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let shown = path.display();
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if path.is_dir() {
+        return Err(failed!("{shown}: 这是一个文件夹，请给出要写入的文件名"));
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kaohe-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| failed!("{shown}: 无法写入：{}", crate::error::os(&e)))?;
+    // A temporary file is made readable by its owner only; the manual is
+    // for everyone, as any file the user saves.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| failed!("{shown}: 无法写入：{}", crate::error::os(&e)))?;
+    tmp.persist(path)
+        .map_err(|e| failed!("{shown}: 无法写入：{}", crate::error::os(&e.error)))?;
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ pub mod check;
 pub mod demo;
 pub mod fonts;
 pub mod init;
+pub mod manual;
 pub mod notice;
 pub mod rubric;
 pub mod schedule;

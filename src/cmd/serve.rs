@@ -31,3 +31,19 @@ pub fn run(
         fonts: ctx.fonts.clone(),
     })
 }
+
+/// kaohe.exe double-clicked: the workbench on `dir` (made with the built-in
+/// example on first start), on this computer only, in the browser.
+pub fn double_clicked(dir: PathBuf) -> Result<()> {
+    eprintln!(
+        "正在启动考核工作台，考核文件夹：{}\n浏览器会自动打开；使用期间请不要关闭此窗口，关闭此窗口即停止工作台。",
+        dir.display()
+    );
+    serve::run(Options {
+        dir,
+        listen: "127.0.0.1:8377".into(),
+        open: true,
+        demo: true,
+        fonts: None,
+    })
+}

@@ -50,6 +50,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/sheets.typ"),
     ),
     (
+        "/templates/manual.typ",
+        include_str!("../../templates/manual.typ"),
+    ),
+    (
         "/templates/lib/gbt9704.typ",
         include_str!("../../templates/lib/gbt9704.typ"),
     ),

@@ -27,6 +27,8 @@ pub enum Template {
     Document,
     /// Attachment pages only (blank tables, schedule, filled sheets).
     Sheets,
+    /// The 《使用说明》 (`render::manual`).
+    Manual,
 }
 
 impl Template {
@@ -34,6 +36,7 @@ impl Template {
         match self {
             Template::Document => "/templates/document.typ",
             Template::Sheets => "/templates/sheets.typ",
+            Template::Manual => "/templates/manual.typ",
         }
     }
 }

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use crate::support::{BIN, ROOT};
+use crate::support::{BIN, ROOT, squeeze, tool};
 
 /// Every file under `dir` by its path with `/`, except dot files (the lock).
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -245,12 +245,118 @@ fn started_with_no_arguments_it_explains_in_chinese() {
         assert!(
             [
                 "kaohe", "cmd", "demo", "help", "notice", "blank", "check", "xlsx", "score",
-                "fonts", "GB", "exe", "output"
+                "fonts", "GB", "exe", "output", "init", "serve", "open", "manual", "pdf"
             ]
             .contains(&w),
             "English word {w:?} in {text}"
         );
     }
+}
+
+#[test]
+fn the_manual_is_typeset_by_kaohe_with_the_office_flow_step_by_step() {
+    let dir = tempfile::tempdir().unwrap();
+    // Default: 使用说明.pdf in the current folder, the same bytes every time.
+    run(Command::new(BIN)
+        .args(["manual", "-q"])
+        .current_dir(dir.path()));
+    let pdf = dir.path().join("使用说明.pdf");
+    let first = std::fs::read(&pdf).unwrap();
+    run(Command::new(BIN)
+        .args(["manual", "-q", "说明 副本.pdf"])
+        .current_dir(dir.path()));
+    assert_eq!(
+        std::fs::read(dir.path().join("说明 副本.pdf")).unwrap(),
+        first
+    );
+    // Font folders do not change it: it is the same PDF everywhere.
+    let out = Command::new(BIN)
+        .args(["manual", "-q", "字体.pdf"])
+        .current_dir(dir.path())
+        .env("KAOHE_FONTS", "/nonexistent")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(std::fs::read(dir.path().join("字体.pdf")).unwrap(), first);
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(names.is_empty(), "left behind: {names:?}");
+
+    let text = tool("pdftotext")
+        .args(["-layout"])
+        .arg(&pdf)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text = squeeze(&String::from_utf8(text.stdout).unwrap());
+    // Each step of the office's flow, in order, with its command.
+    let mut at = 0;
+    for piece in [
+        "kaohe考核使用说明",
+        "双击kaohe.exe",
+        "kaohedemo",
+        "第1步新建考核文件夹（init）",
+        "kaoheinit考核2024",
+        "第2步修改考核方案",
+        "kaoherubricshow",
+        "第3步印发考核通知（notice、schedule）",
+        "kaohenotice",
+        "第4步生成空白评分表（blank）",
+        "kaoheblank",
+        "第5步收回评分表",
+        "第6步检查交回的评分表（check）",
+        "kaohecheck交回",
+        "第7步评分并印发结果（score）",
+        "kaohescore交回--partial",
+        "第8步核对存档（verify）",
+        "kaoheverifyoutput",
+        "考核工作台（serve）",
+        "kaoheserve--open",
+        "kaohefonts",
+        "fonts-COPYING.txt",
+    ] {
+        let Some(i) = text[at..].find(piece) else {
+            panic!("{piece:?} missing after byte {at} of the manual:\n{text}");
+        };
+        at += i + piece.len();
+    }
+    // Every font embedded, the file sound, pages A4.
+    let fonts = tool("pdffonts").arg(&pdf).output().unwrap();
+    let fonts = String::from_utf8(fonts.stdout).unwrap();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(rows.len() >= 3, "{fonts}");
+    for row in rows {
+        assert!(row.contains(" yes "), "not embedded: {row}");
+    }
+    let check = tool("qpdf").arg("--check").arg(&pdf).output().unwrap();
+    assert!(check.status.success(), "{check:?}");
+    let info = tool("pdfinfo").arg(&pdf).output().unwrap();
+    let info = String::from_utf8(info.stdout).unwrap();
+    assert!(info.contains("595.276 x 841.89 pts (A4)"), "{info}");
+    let pages: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!((3..=8).contains(&pages), "{pages} pages");
+
+    // A folder that does not exist: a Chinese message naming the file, exit 1.
+    let out = Command::new(BIN)
+        .args(["manual", "没有的文件夹/使用说明.pdf"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("没有的文件夹/使用说明.pdf: 无法写入：没有这个文件或文件夹"),
+        "{err}"
+    );
 }
 
 // ------------------------------------------------- the Windows build under wine
@@ -400,4 +506,99 @@ fn windows_build_under_wine_checks_bad_forms_with_the_same_messages() {
             assert_ne!(linux.status.code(), Some(0), "{case:?}: {}", text(&linux).1);
         }
     }
+}
+
+#[test]
+fn windows_build_under_wine_prints_the_same_manual_and_explains_without_arguments() {
+    let Some(exe) = windows_exe() else {
+        eprintln!("skipped: set KAOHE_CI_WINDOWS=1 to build kaohe.exe and run it under wine");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    wine_ready(&exe, dir.path());
+    let out = wine(&exe, dir.path(), &["manual", "-q", "使用说明.pdf"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run(Command::new(BIN)
+        .args(["manual", "-q", "linux.pdf"])
+        .current_dir(dir.path()));
+    assert!(
+        std::fs::read(dir.path().join("使用说明.pdf")).unwrap()
+            == std::fs::read(dir.path().join("linux.pdf")).unwrap(),
+        "the manuals differ"
+    );
+    // Started from a script (no console window of its own): it explains, as
+    // on Linux, and does not start the workbench.
+    let windows = wine(&exe, dir.path(), &[]);
+    let linux = Command::new(BIN).current_dir(dir.path()).output().unwrap();
+    assert_eq!(windows.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&windows.stdout).replace("\r\n", "\n"),
+        String::from_utf8_lossy(&linux.stdout)
+    );
+    assert!(!dir.path().join("考核").exists());
+}
+
+#[test]
+fn windows_build_under_wine_serves_the_workbench() {
+    use std::io::{BufRead, Read, Write};
+    let Some(exe) = windows_exe() else {
+        eprintln!("skipped: set KAOHE_CI_WINDOWS=1 to build kaohe.exe and run it under wine");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    wine_ready(&exe, dir.path());
+    // As a double-click does: a 考核 folder made with the built-in example.
+    let prefix = std::env::var_os("WINEPREFIX")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(ROOT).join("target/wine"));
+    let mut child = Command::new("wine")
+        .arg(&exe)
+        .args([
+            "serve",
+            "--dir",
+            "考核",
+            "--demo",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .current_dir(dir.path())
+        .env("WINEPREFIX", &prefix)
+        .env("WINEDEBUG", "-all")
+        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+        .env_remove("DISPLAY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let page = (|| {
+        let addr = url
+            .trim()
+            .strip_prefix("http://")?
+            .trim_end_matches('/')
+            .to_string();
+        let mut s = std::net::TcpStream::connect(&addr).ok()?;
+        write!(
+            s,
+            "GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut page = String::new();
+        s.read_to_string(&mut page).ok()?;
+        Some(page)
+    })();
+    let _ = child.kill();
+    let _ = child.wait();
+    let page = page.unwrap_or_else(|| panic!("no page from {url:?}"));
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(page.contains("市公安局"), "{page}");
+    assert!(dir.path().join("考核/kaohe.toml").is_file());
+    assert!(dir.path().join("考核/kaohe.sqlite").is_file());
 }
