@@ -262,6 +262,13 @@ fn the_whole_campaign_in_headless_chromium() {
             assert!(ranking.contains(unit.as_str()), "{unit} ranked");
         }
         shot(&c, "05-score").await;
+        c.execute(
+            "document.getElementById('ranking').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+        shot(&c, "05-score-ranking").await;
         c.find(Locator::Css("a[href='/files/circular.pdf']"))
             .await
             .unwrap()
