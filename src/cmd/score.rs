@@ -159,7 +159,7 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf], partial: bool) -> Result<()> {
     }
     let (l, forms, changes) = (c.loaded, c.forms, c.rubric_changes);
     if partial {
-        return run_partial(ctx, &l, &forms, &changes);
+        return run_partial(ctx, &l, &forms, &changes, Path::new(""));
     }
     let units = score_forms(&l, &forms)?;
     publish_scores(ctx, &l, &forms, &units, &changes, Path::new(""))?;
@@ -208,17 +208,19 @@ fn scored_inputs(base: &Path, forms: &[Filled]) -> Result<(Vec<InputEntry>, File
 }
 
 /// `kaohe score --partial`: results and filled sheets of the units whose
-/// forms are in, the others listed as 未报送; no circular.
-fn run_partial(
+/// forms are in, the others listed as 未报送; no circular. The forms' paths
+/// are relative to `base` (the workbench scores here too).
+pub fn run_partial(
     ctx: &Ctx,
     l: &Loaded,
     forms: &[Filled],
     changes: &[(String, String)],
+    base: &Path,
 ) -> Result<()> {
     let missing = missing_units(l, forms);
     let units = score_present(l, forms);
     let engine = ctx.engine(l)?;
-    let (inputs, copies) = scored_inputs(Path::new(""), forms)?;
+    let (inputs, copies) = scored_inputs(base, forms)?;
     let date = &l.campaign.circular.date;
     let jobs: Vec<Job> = units
         .iter()

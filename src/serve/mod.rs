@@ -7,7 +7,9 @@
 pub mod guard;
 pub mod pages;
 pub mod routes;
+pub mod scoring;
 pub mod store;
+pub mod uploads;
 pub mod work;
 
 use crate::campaign::{self, Loaded};

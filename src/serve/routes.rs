@@ -1,29 +1,29 @@
 //! The routes: one handler per page or action. Slow work (checking a form
 //! in a child process, typesetting) runs on blocking threads.
 
-use super::store::{StoredProblem, Upload};
-use super::work::{self, Received, Sender};
-use super::{App, guard, pages};
+use super::store::Upload;
+use super::uploads::{ShownUpload, shown};
+use super::work;
+use super::{App, guard, pages, scoring, uploads};
 use crate::render::docs::group_name;
 use axum::Router;
 use axum::body::Body;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use minijinja::context;
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
-type Shared = State<Arc<App>>;
+pub(super) type Shared = State<Arc<App>>;
 
 /// Most files of one upload request, each within the campaign's size limit.
-const FILES_PER_REQUEST: u64 = 16;
+pub(super) const FILES_PER_REQUEST: u64 = 16;
 
-fn request_limit(app: &App) -> u64 {
+pub(super) fn request_limit(app: &App) -> u64 {
     app.loaded.campaign.limits.max_file_bytes * FILES_PER_REQUEST + (1 << 20)
 }
 
@@ -36,15 +36,19 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/files/{*path}", get(output_file))
         .route("/blank/{idx}", get(blank_form))
         .route("/forms.zip", get(forms_zip))
-        .route("/upload", get(upload_page).post(upload))
+        .route("/upload", get(uploads::upload_page).post(uploads::upload))
         .route("/unit/{idx}", get(unit_page))
         .route("/unit/{idx}/choose", post(choose))
         .route("/version/{id}", get(version))
-        .route("/score", get(score_page).post(score))
+        .route("/score", get(scoring::score_page).post(scoring::score))
         .route("/verify", get(verify))
         .route("/tokens", get(tokens))
         .route("/login", get(login_page).post(login))
-        .route("/u/{token}", get(own_page).post(own_upload))
+        .route(
+            "/u/{token}",
+            get(uploads::own_page).post(uploads::own_upload),
+        )
+        .route("/static/{name}", get(static_file))
         .fallback(|| async {
             pages::message(
                 StatusCode::NOT_FOUND,
@@ -60,12 +64,12 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
-fn failed_page(e: crate::Error) -> Response {
+pub(super) fn failed_page(e: crate::Error) -> Response {
     pages::message(StatusCode::INTERNAL_SERVER_ERROR, "出错了", &e.to_string())
 }
 
 /// Runs `f` on a blocking thread.
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     app: &Arc<App>,
     f: impl FnOnce(&App) -> crate::Result<T> + Send + 'static,
 ) -> crate::Result<T> {
@@ -90,8 +94,11 @@ struct UnitView {
     counted: Option<usize>,
 }
 
-/// Every unit's status, from one read of the database and the manifest.
-fn unit_views(app: &App) -> crate::Result<(Vec<UnitView>, usize)> {
+/// Every unit's status, from one read of the database and the manifest;
+/// the number of files whose unit is unknown; each unit's counted SHA-256.
+type Views = (Vec<UnitView>, usize, HashMap<String, String>);
+
+fn unit_views(app: &App) -> crate::Result<Views> {
     let (all, choices) = {
         let s = app.store();
         (s.all()?, s.choices()?)
@@ -108,6 +115,7 @@ fn unit_views(app: &App) -> crate::Result<(Vec<UnitView>, usize)> {
         }
     }
     let l = &app.loaded;
+    let mut counted_sha = HashMap::new();
     let views = l
         .campaign
         .units
@@ -116,6 +124,9 @@ fn unit_views(app: &App) -> crate::Result<(Vec<UnitView>, usize)> {
         .map(|(idx, unit)| {
             let versions = by_unit.get(unit.name.as_str()).cloned().unwrap_or_default();
             let counted = work::counted(&versions, choices.get(&unit.name).copied());
+            if let Some(c) = counted {
+                counted_sha.insert(unit.name.clone(), c.sha256.clone());
+            }
             let (status, status_class) = match counted {
                 Some(c) if scored.contains(&c.sha256) => ("已评分", "done"),
                 Some(_) => ("已交", "in"),
@@ -137,7 +148,7 @@ fn unit_views(app: &App) -> crate::Result<(Vec<UnitView>, usize)> {
             }
         })
         .collect();
-    Ok((views, unassigned))
+    Ok((views, unassigned, counted_sha))
 }
 
 /// Looks at `交回/` again when it changed since the last look.
@@ -156,7 +167,11 @@ async fn rescan(app: &Arc<App>) {
 
 async fn overview(State(app): Shared) -> Response {
     rescan(&app).await;
-    let (units, unassigned) = match unit_views(&app) {
+    let (units, unassigned, counted) = match unit_views(&app) {
+        Ok(v) => v,
+        Err(e) => return failed_page(e),
+    };
+    let strays = match work::strays(&app, &counted) {
         Ok(v) => v,
         Err(e) => return failed_page(e),
     };
@@ -179,11 +194,12 @@ async fn overview(State(app): Shared) -> Response {
             units,
             counts,
             unassigned,
+            strays,
         },
     )
 }
 
-fn size_text(n: u64) -> String {
+pub(super) fn size_text(n: u64) -> String {
     if n >= 1 << 20 {
         format!("{:.1} MB", n as f64 / (1 << 20) as f64)
     } else {
@@ -192,10 +208,10 @@ fn size_text(n: u64) -> String {
 }
 
 #[derive(Serialize)]
-struct FileLink {
-    path: String,
-    label: String,
-    size: String,
+pub(super) struct FileLink {
+    pub(super) path: String,
+    pub(super) label: String,
+    pub(super) size: String,
 }
 
 async fn downloads(State(app): Shared) -> Response {
@@ -312,7 +328,27 @@ fn file_response(name: &str, bytes: Vec<u8>) -> Response {
         .into_response()
 }
 
-fn not_found() -> Response {
+/// The bundled Chinese fonts, for computers that have none (the pages name
+/// the usual system fonts first; the browser fetches these only when it
+/// lacks a glyph): served from the binary, nothing from the internet.
+async fn static_file(Path(name): Path<String>) -> Response {
+    let font = crate::render::embedded::FONTS
+        .iter()
+        .find(|(n, _)| *n == name && n.starts_with("FandolHei-"));
+    match font {
+        Some((_, bytes)) => (
+            [
+                (header::CONTENT_TYPE, "font/otf"),
+                (header::CACHE_CONTROL, "public, max-age=604800"),
+            ],
+            Body::from(*bytes),
+        )
+            .into_response(),
+        None => not_found(),
+    }
+}
+
+pub(super) fn not_found() -> Response {
     pages::message(
         StatusCode::NOT_FOUND,
         "没有这个文件",
@@ -357,226 +393,6 @@ async fn forms_zip(State(app): Shared) -> Response {
     }
 }
 
-#[derive(Serialize)]
-struct ShownUpload {
-    id: i64,
-    no: usize,
-    received: String,
-    name: String,
-    source: String,
-    size: String,
-    sha256: String,
-    unit: Option<String>,
-    ok: bool,
-    counted: bool,
-    problems: Vec<ShownProblem>,
-}
-
-#[derive(Serialize)]
-struct ShownProblem {
-    place: String,
-    message: String,
-    error: bool,
-}
-
-fn shown_problems(p: &[StoredProblem]) -> Vec<ShownProblem> {
-    p.iter()
-        .map(|p| ShownProblem {
-            place: p.place(),
-            message: p.message.clone(),
-            error: p.error,
-        })
-        .collect()
-}
-
-fn shown(u: &Upload, no: usize, counted: bool) -> ShownUpload {
-    let source = match u.via.as_str() {
-        "folder" => format!("放入{}", u.source),
-        "unit" => format!("单位链接，{}", u.source),
-        _ => format!("工作台，{}", u.source),
-    };
-    ShownUpload {
-        id: u.id,
-        no,
-        received: pages::local_time(&u.received),
-        name: u.name.clone(),
-        source,
-        size: size_text(u.size as u64),
-        sha256: u.sha256.clone(),
-        unit: u.unit.clone(),
-        ok: u.ok,
-        counted,
-        problems: shown_problems(&u.problems),
-    }
-}
-
-#[derive(Serialize)]
-struct ShownReceived {
-    name: String,
-    unit: Option<String>,
-    ok: bool,
-    foreign: bool,
-    problems: Vec<ShownProblem>,
-}
-
-fn shown_received(r: &[Received]) -> Vec<ShownReceived> {
-    r.iter()
-        .map(|r| ShownReceived {
-            name: r.name.clone(),
-            unit: r.unit.clone(),
-            ok: r.ok,
-            foreign: r.foreign,
-            problems: shown_problems(&r.problems),
-        })
-        .collect()
-}
-
-fn upload_view(
-    app: &App,
-    own: Option<&str>,
-    action: &str,
-    received: &[Received],
-) -> crate::Result<minijinja::Value> {
-    let list = match own {
-        Some(u) => app.store().versions(u)?,
-        None => app.store().all()?,
-    };
-    let recent: Vec<ShownUpload> = list
-        .iter()
-        .enumerate()
-        .rev()
-        .take(50)
-        .map(|(i, u)| shown(u, i + 1, false))
-        .collect();
-    Ok(context! {
-        nav => "upload",
-        own,
-        action,
-        received => shown_received(received),
-        recent,
-        max_mb => app.loaded.campaign.limits.max_file_bytes >> 20,
-    })
-}
-
-async fn upload_page(State(app): Shared) -> Response {
-    match upload_view(&app, None, "/upload", &[]) {
-        Ok(v) => pages::page("upload.html", v),
-        Err(e) => failed_page(e),
-    }
-}
-
-fn too_large(app: &App) -> Response {
-    pages::message(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "文件太大",
-        &format!(
-            "上传的文件超过上限：每个文件不超过 {} MB，一次最多 {} 个这样大的文件。请检查是否选错了文件（上限可在考核方案 [limits] max_file_bytes 中调整）。",
-            app.loaded.campaign.limits.max_file_bytes >> 20,
-            FILES_PER_REQUEST
-        ),
-    )
-}
-
-/// Reads the files of a multipart upload one by one, each checked and
-/// committed before the next; 413 as soon as one is over the limit (the
-/// rest of the body is not read).
-async fn take_files(
-    app: &Arc<App>,
-    headers: &HeaderMap,
-    mut mp: Multipart,
-    source: String,
-    via: &'static str,
-    only_unit: Option<String>,
-) -> Result<Vec<Received>, Response> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > request_limit(app)) {
-        return Err(too_large(app));
-    }
-    let limit = app.loaded.campaign.limits.max_file_bytes as usize;
-    let mut out = Vec::new();
-    loop {
-        let field = match mp.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large(app)),
-            Err(e) => {
-                return Err(pages::message(
-                    StatusCode::BAD_REQUEST,
-                    "上传未完成",
-                    &format!("上传的数据不完整，请重新上传（{}）", e.body_text()),
-                ));
-            }
-        };
-        if field.name() != Some("files") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("").to_string();
-        let mut field = field;
-        let mut bytes = Vec::new();
-        loop {
-            match field.chunk().await {
-                Ok(Some(c)) => {
-                    if bytes.len() + c.len() > limit {
-                        return Err(too_large(app));
-                    }
-                    bytes.extend_from_slice(&c);
-                }
-                Ok(None) => break,
-                Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                    return Err(too_large(app));
-                }
-                Err(e) => {
-                    return Err(pages::message(
-                        StatusCode::BAD_REQUEST,
-                        "上传未完成",
-                        &format!("上传的数据不完整，请重新上传（{}）", e.body_text()),
-                    ));
-                }
-            }
-        }
-        if name.is_empty() && bytes.is_empty() {
-            continue;
-        }
-        let (source, only) = (source.clone(), only_unit.clone());
-        let r = blocking(app, move |a| {
-            work::receive(
-                a,
-                &name,
-                &bytes,
-                &Sender {
-                    source: &source,
-                    via,
-                    only_unit: only.as_deref(),
-                },
-            )
-        })
-        .await
-        .map_err(failed_page)?;
-        out.push(r);
-    }
-    Ok(out)
-}
-
-async fn upload(
-    State(app): Shared,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    mp: Multipart,
-) -> Response {
-    let received = match take_files(&app, &headers, mp, peer.ip().to_string(), "staff", None).await
-    {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
-    match upload_view(&app, None, "/upload", &received) {
-        Ok(v) => pages::page("upload.html", v),
-        Err(e) => failed_page(e),
-    }
-}
-
 /// The unit's latest result, from `output/results.json`, when the version
 /// that counts now is the one that was scored.
 fn unit_score(app: &App, unit: &str) -> Option<serde_json::Value> {
@@ -598,7 +414,7 @@ async fn unit_page(State(app): Shared, Path(idx): Path<usize>) -> Response {
 
 fn unit_view(app: &App, idx: usize, unit: &crate::campaign::Unit) -> crate::Result<Response> {
     {
-        let (views, _) = unit_views(app)?;
+        let (views, _, _) = unit_views(app)?;
         let view = &views[idx];
         let (versions, choice) = {
             let s = app.store();
@@ -632,7 +448,7 @@ fn unit_view(app: &App, idx: usize, unit: &crate::campaign::Unit) -> crate::Resu
 }
 
 /// The value of `key` in an `application/x-www-form-urlencoded` body.
-fn form_value(body: &[u8], key: &str) -> String {
+pub(super) fn form_value(body: &[u8], key: &str) -> String {
     form_urlencoded::parse(body)
         .find(|(k, _)| k == key)
         .map(|(_, v)| v.into_owned())
@@ -687,80 +503,6 @@ async fn version(State(app): Shared, Path(id): Path<i64>) -> Response {
     }
 }
 
-fn score_view(app: &App, error: Option<String>, done: Option<String>) -> minijinja::Value {
-    let manifest = work::manifest(app).unwrap_or_default();
-    let scored = !manifest.inputs.is_empty();
-    let outputs: Vec<FileLink> = if scored {
-        manifest
-            .files
-            .iter()
-            .filter(|f| {
-                !f.path.starts_with("blank/")
-                    && !f.path.starts_with("notice")
-                    && !f.path.starts_with("schedule")
-                    && !f.path.starts_with("returned/")
-            })
-            .map(|f| FileLink {
-                path: f.path.clone(),
-                label: f.path.clone(),
-                size: size_text(f.size),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let results: Option<serde_json::Value> = std::fs::read_to_string(app.out.join("results.json"))
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok());
-    let mut ranking = Vec::new();
-    if scored && let Some(list) = results.as_ref().and_then(|r| r["units"].as_array()) {
-        let max = list
-            .iter()
-            .filter_map(|u| u["score"].as_f64())
-            .fold(0.0f64, f64::max)
-            .max(1.0);
-        let l = &app.loaded;
-        for rubric in &l.rubrics {
-            let mut group: Vec<&serde_json::Value> = list
-                .iter()
-                .filter(|u| u["rubric"] == rubric.id.as_str())
-                .collect();
-            group.sort_by_key(|u| u["rank"].as_u64().unwrap_or(u64::MAX));
-            for u in group {
-                let score = u["score"].as_f64().unwrap_or(0.0);
-                ranking.push(context! {
-                    rank => u["rank"].as_u64(),
-                    unit => u["unit"].as_str(),
-                    group => group_name(l, &rubric.id),
-                    score => format!("{score:.2}").trim_end_matches('0').trim_end_matches('.').to_string(),
-                    width => format!("{:.1}", score / max * 100.0),
-                    grade => u["grade"].as_str(),
-                    veto => u["veto"].as_bool(),
-                });
-            }
-        }
-    }
-    context! { nav => "score", error, done, outputs, ranking }
-}
-
-async fn score_page(State(app): Shared) -> Response {
-    pages::page("score.html", score_view(&app, None, None))
-}
-
-async fn score(State(app): Shared) -> Response {
-    match blocking(&app, work::score).await {
-        Ok(n) => pages::page(
-            "score.html",
-            score_view(&app, None, Some(format!("评分完成，写入 {n} 个文件。"))),
-        ),
-        Err(e) => pages::render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "score.html",
-            score_view(&app, Some(e.to_string()), None),
-        ),
-    }
-}
-
 async fn verify(State(app): Shared) -> Response {
     let out = app.out.clone();
     let r = tokio::task::spawn_blocking(move || crate::archive::verify(&out))
@@ -800,7 +542,7 @@ async fn tokens(State(app): Shared, headers: HeaderMap) -> Response {
     };
     pages::page(
         "tokens.html",
-        context! { nav => "tokens", tokens => list, host },
+        context! { nav => "tokens", tokens => list, host, lan => app.lan },
     )
 }
 
@@ -834,57 +576,6 @@ async fn login(State(app): Shared, body: Bytes) -> Response {
             resp
         }
         Ok(None) => pages::login(StatusCode::UNAUTHORIZED, Some("密码不对，请重新输入")),
-        Err(e) => failed_page(e),
-    }
-}
-
-fn token_unit(app: &App, token: &str) -> Option<String> {
-    if token.len() != 32 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    app.store().token_unit(token).ok().flatten()
-}
-
-async fn own_page(State(app): Shared, Path(token): Path<String>) -> Response {
-    let Some(unit) = token_unit(&app, &token) else {
-        return not_found();
-    };
-    match upload_view(&app, Some(&unit), &format!("/u/{token}"), &[]) {
-        Ok(v) => pages::page("upload.html", v),
-        Err(e) => failed_page(e),
-    }
-}
-
-async fn own_upload(
-    State(app): Shared,
-    Path(token): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    mp: Multipart,
-) -> Response {
-    let Some(unit) = token_unit(&app, &token) else {
-        return not_found();
-    };
-    let received = match take_files(
-        &app,
-        &headers,
-        mp,
-        peer.ip().to_string(),
-        "unit",
-        Some(unit.clone()),
-    )
-    .await
-    {
-        Ok(r) => r,
-        Err(resp) => return resp,
-    };
-    let status = if received.iter().any(|r| r.foreign) {
-        StatusCode::FORBIDDEN
-    } else {
-        StatusCode::OK
-    };
-    match upload_view(&app, Some(&unit), &format!("/u/{token}"), &received) {
-        Ok(v) => pages::render(status, "upload.html", v),
         Err(e) => failed_page(e),
     }
 }

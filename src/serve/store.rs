@@ -35,6 +35,13 @@ const MIGRATIONS: &[&str] = &[
     CREATE TABLE tokens (unit TEXT PRIMARY KEY, token TEXT NOT NULL UNIQUE);
     CREATE TABLE sessions (id TEXT PRIMARY KEY, created TEXT NOT NULL);
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);",
+    // 2: what the workbench itself wrote into `交回/` (file name and
+    // content): only such files may it replace or remove there.
+    "CREATE TABLE mirrors (
+        name TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        PRIMARY KEY (name, sha256)
+    );",
 ];
 
 pub const DB_FILE: &str = "kaohe.sqlite";
@@ -235,6 +242,53 @@ impl Store {
             .query_row(
                 "SELECT 1 FROM uploads WHERE sha256 = ?1 LIMIT 1",
                 [sha256],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether this file of `交回/` (`source`, as recorded) was picked up
+    /// with these bytes.
+    pub fn has_source(&self, sha256: &str, source: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM uploads WHERE sha256 = ?1 AND source = ?2 LIMIT 1",
+                [sha256, source],
+                |_| Ok(()),
+            )
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The latest version picked up from each file put into `交回/` by hand.
+    pub fn folder_files(&self) -> Result<Vec<Upload>> {
+        self.query(
+            "WHERE id IN (SELECT MAX(id) FROM uploads WHERE via = 'folder' GROUP BY source)",
+            [],
+        )
+    }
+
+    /// Records that the workbench writes `name` in `交回/` with these bytes
+    /// (before it writes them).
+    pub fn add_mirror(&self, name: &str, sha256: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO mirrors (name, sha256) VALUES (?1, ?2)",
+                [name, sha256],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(())
+    }
+
+    /// Whether `name` in `交回/` with these bytes was written by the workbench.
+    pub fn is_mirror(&self, name: &str, sha256: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT 1 FROM mirrors WHERE name = ?1 AND sha256 = ?2",
+                [name, sha256],
                 |_| Ok(()),
             )
             .optional()

@@ -79,20 +79,9 @@ fn unit_by_name(app: &App, name: &str) -> Option<String> {
 /// The unit a form that was read but has errors names on its hidden
 /// `kaohe` sheet, when that unit is in the campaign. Only for forms the
 /// checks already read to their cells (so past the size, zip-bomb and
-/// isolation checks).
+/// isolation checks); read through ingest's guarded calls into calamine.
 fn unit_in_form(app: &App, bytes: &[u8]) -> Option<String> {
-    use crate::workbook::{META_SHEET, META_UNIT};
-    use calamine::Reader;
-    let found = std::panic::catch_unwind(|| {
-        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).ok()?;
-        let range = wb.worksheet_range(META_SHEET).ok()?;
-        range.rows().take(50).find_map(|r| {
-            matches!(r.first()?, calamine::Data::String(s) if s == META_UNIT)
-                .then(|| r.get(1).map(|v| v.to_string()))?
-        })
-    })
-    .ok()
-    .flatten()?;
+    let found = crate::workbook::ingest::meta_unit(bytes, &app.loaded.campaign.limits)?;
     app.loaded.unit(&found).map(|u| u.name.clone())
 }
 
@@ -202,65 +191,132 @@ fn mirror_name(unit: &str, ext: &str) -> String {
     format!("{}.{ext}", safe_file_name(unit))
 }
 
-/// Writes the unit's counted version as `交回/<单位>.xlsx` (or .xls/.ods)
-/// and removes the unit's other copies there, all of which are in the
-/// store. Called with the files lock held.
+/// The SHA-256 of a file in `交回/`, if it can be read.
+fn sha_of(p: &Path) -> Option<String> {
+    std::fs::read(p)
+        .ok()
+        .map(|b| crate::archive::sha256_hex(&b))
+}
+
+/// The files a person put into `交回/` by hand that are still there with
+/// the content they were picked up with, and that content's version.
+fn hand_files(app: &App, unit: Option<&str>) -> Result<Vec<Upload>> {
+    let dir = returned_dir(app);
+    let all = app.store().folder_files()?;
+    Ok(all
+        .into_iter()
+        .filter(|u| unit.is_none() || u.unit.as_deref() == unit)
+        .filter(|u| {
+            let name = u.source.trim_start_matches(&format!("{RETURNED}/"));
+            dir.join(name).is_file()
+        })
+        .collect())
+}
+
+/// Makes `交回/` hold the unit's counted version exactly once: when a file
+/// put there by hand holds it, that file is it; else it is written as
+/// `交回/<单位>.xlsx` (or .xls/.ods). The workbench replaces or removes
+/// only files it wrote itself (recorded in the database): a file a person
+/// put there stays where it is, byte for byte. Called with the files lock
+/// held.
 pub fn sync_unit(app: &App, unit: &str) -> Result<()> {
     let dir = returned_dir(app);
     std::fs::create_dir_all(&dir).map_err(|e| failed!("{}: 无法创建目录：{e}", dir.display()))?;
-    let (counted, bytes) = {
-        let store = app.store();
-        match counted_of(&store, unit)? {
-            Some(c) => {
-                let b = store.read_blob(&c.sha256)?;
-                (Some(c), Some(b))
-            }
-            None => (None, None),
+    let counted = counted_of(&app.store(), unit)?;
+    let by_hand = counted.as_ref().is_some_and(|c| {
+        hand_files(app, Some(unit)).is_ok_and(|hs| {
+            hs.iter().any(|h| {
+                let name = h.source.trim_start_matches(&format!("{RETURNED}/"));
+                sha_of(&dir.join(name)).as_deref() == Some(c.sha256.as_str())
+            })
+        })
+    });
+    let keep = match &counted {
+        Some(c) if !by_hand => {
+            let bytes = app.store().read_blob(&c.sha256)?;
+            Some((
+                mirror_name(unit, kind_of(&bytes, &c.name)),
+                c.sha256.clone(),
+                bytes,
+            ))
         }
+        _ => None,
     };
-    let keep = bytes
-        .as_ref()
-        .zip(counted.as_ref())
-        .map(|(b, c)| mirror_name(unit, kind_of(b, &c.name)));
+    // The workbench's own earlier copies under the unit's name go.
     for ext in EXTS {
         let name = mirror_name(unit, ext);
+        if keep.as_ref().is_some_and(|(k, _, _)| *k == name) {
+            continue;
+        }
         let p = dir.join(&name);
-        if Some(&name) != keep.as_ref() && p.exists() {
-            let stored = std::fs::read(&p)
-                .map(|b| {
-                    app.store()
-                        .has_sha(&crate::archive::sha256_hex(&b))
-                        .unwrap_or(false)
-                })
-                .unwrap_or(false);
-            if stored {
-                let _ = std::fs::remove_file(&p);
-            }
+        if let Some(sha) = sha_of(&p)
+            && app.store().is_mirror(&name, &sha)?
+        {
+            let _ = std::fs::remove_file(&p);
         }
     }
-    if let (Some(name), Some(bytes)) = (keep, bytes) {
-        let p = dir.join(&name);
-        if std::fs::read(&p).ok().as_deref() != Some(&bytes[..]) {
-            let mut tmp = tempfile::Builder::new()
-                .prefix(".kaohe-")
-                .suffix(".tmp")
-                .tempfile_in(&dir)
-                .map_err(|e| failed!("{}: 无法写入：{e}", dir.display()))?;
-            std::io::Write::write_all(&mut tmp, &bytes)
-                .and_then(|_| tmp.as_file().sync_all())
-                .map_err(|e| failed!("{}: 无法写入：{e}", p.display()))?;
-            tmp.persist(&p)
-                .map_err(|e| failed!("{}: 无法写入：{}", p.display(), e.error))?;
-            super::store::sync_dir(&dir);
-        }
+    let Some((name, sha, bytes)) = keep else {
+        return Ok(());
+    };
+    let p = dir.join(&name);
+    match sha_of(&p) {
+        Some(have) if have == sha => return Ok(()),
+        // A person's own file under the unit's name, not the counted
+        // version: left alone (the overview lists it).
+        Some(have) if !app.store().is_mirror(&name, &have)? => return Ok(()),
+        _ => {}
     }
+    app.store().add_mirror(&name, &sha)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".kaohe-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| failed!("{}: 无法写入：{e}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, &bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| failed!("{}: 无法写入：{e}", p.display()))?;
+    tmp.persist(&p)
+        .map_err(|e| failed!("{}: 无法写入：{}", p.display(), e.error))?;
+    super::store::sync_dir(&dir);
     Ok(())
 }
 
-/// Picks up forms dropped into `交回/` by hand as new versions (files still
+/// A file put into `交回/` by hand that is not its unit's counted version:
+/// `kaohe score 交回` would read it too (and refuse), the workbench does not.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Stray {
+    pub name: String,
+    pub unit: Option<String>,
+    pub why: &'static str,
+}
+
+/// The files put into `交回/` by hand that do not count.
+pub fn strays(app: &App, counted_sha: &HashMap<String, String>) -> Result<Vec<Stray>> {
+    Ok(hand_files(app, None)?
+        .into_iter()
+        .filter_map(|h| {
+            let why = match &h.unit {
+                None => "无法确定单位",
+                Some(_) if !h.ok => "有错误",
+                Some(u) if counted_sha.get(u) != Some(&h.sha256) => "不是计入的版本",
+                Some(_) => return None,
+            };
+            Some(Stray {
+                name: h
+                    .source
+                    .trim_start_matches(&format!("{RETURNED}/"))
+                    .to_string(),
+                unit: h.unit,
+                why,
+            })
+        })
+        .collect())
+}
+
+/// Picks up forms put into `交回/` by hand as new versions (files still
 /// being written, changed in the last two seconds, wait for the next look).
-/// Every file there ends up in the store; the folder then holds exactly the
-/// counted versions.
+/// Each is copied into the store and stays where it was put; a file the
+/// workbench wrote there itself is not picked up again.
 pub fn scan_returned(app: &App) -> Result<usize> {
     let dir = returned_dir(app);
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -301,12 +357,12 @@ pub fn scan_returned(app: &App) -> Result<usize> {
             continue;
         };
         let sha = crate::archive::sha256_hex(&bytes);
-        if app.store().has_sha(&sha)? {
+        let source = format!("{RETURNED}/{fname}");
+        if app.store().is_mirror(&fname, &sha)? || app.store().has_source(&sha, &source)? {
             continue;
         }
         // `receive` takes the files lock to mirror; this scan holds it, so
         // the file is stored and recorded here directly.
-        let source = format!("{RETURNED}/{fname}");
         let from = Sender {
             source: &source,
             via: "folder",
@@ -317,7 +373,6 @@ pub fn scan_returned(app: &App) -> Result<usize> {
         if let Some(u) = r.unit {
             touched.push(u);
         }
-        let _ = std::fs::remove_file(&p);
     }
     for u in touched {
         sync_unit(app, &u)?;
@@ -367,19 +422,40 @@ pub fn generate(app: &App) -> Result<usize> {
     Ok(written.len())
 }
 
-/// Scores the counted version of every unit, as `kaohe score 交回` would:
+/// What a scoring run did.
+pub struct Scored {
+    /// Units scored and ranked.
+    pub units: usize,
+    /// Units left out of a partial run (未报送), by name.
+    pub missing: Vec<String>,
+}
+
+/// Scores the counted version of every unit, as `kaohe score 交回` would
+/// (`partial`: of the units that have one, as `kaohe score 交回 --partial`):
 /// the versions are taken under the files lock (a consistent snapshot),
 /// read and checked again from a private copy, and published under the
 /// output folder's lock while uploads go on.
-pub fn score(app: &App) -> Result<usize> {
+pub fn score(app: &App, partial: bool) -> Result<Scored> {
     let _run = app
         .scoring
         .try_lock()
         .map_err(|_| failed!("另一项生成或评分正在进行，请稍候再试"))?;
     scan_returned(app)?;
     let l = &app.loaded;
-    let snapshot: Vec<(String, String, Vec<u8>)> = {
+    // Each unit's counted version under its name in `交回/`.
+    let (snapshot, missing) = {
         let _files = app.files.lock().expect("files lock");
+        let dir = returned_dir(app);
+        let by_hand: HashMap<String, String> = hand_files(app, None)?
+            .into_iter()
+            .filter_map(|h| {
+                let name = h
+                    .source
+                    .trim_start_matches(&format!("{RETURNED}/"))
+                    .to_string();
+                (sha_of(&dir.join(&name))? == h.sha256).then_some((h.sha256, name))
+            })
+            .collect();
         let store = app.store();
         let all = store.all()?;
         let choices = store.choices()?;
@@ -390,34 +466,44 @@ pub fn score(app: &App) -> Result<usize> {
             }
         }
         let mut missing = Vec::new();
-        let mut snap = Vec::new();
+        let mut snap: Vec<(String, Vec<u8>)> = Vec::new();
         for unit in &l.campaign.units {
             let versions = by_unit.get(unit.name.as_str()).cloned().unwrap_or_default();
             match counted(&versions, choices.get(&unit.name).copied()) {
                 Some(c) => {
                     let bytes = store.read_blob(&c.sha256)?;
-                    let name = mirror_name(&unit.name, kind_of(&bytes, &c.name));
-                    snap.push((name, c.sha256.clone(), bytes));
+                    let name = by_hand
+                        .get(&c.sha256)
+                        .cloned()
+                        .unwrap_or_else(|| mirror_name(&unit.name, kind_of(&bytes, &c.name)));
+                    snap.push((name, bytes));
                 }
                 None => missing.push(unit.name.clone()),
             }
         }
-        if !missing.is_empty() {
+        if partial && snap.is_empty() {
+            return Err(failed!("还没有任何单位交回无错误的评分表，无法暂定评分"));
+        }
+        if !partial && !missing.is_empty() {
             return Err(failed!(
                 "还有 {} 个单位没有无错误的评分表：{}；收齐后才能评分和排名",
                 missing.len(),
                 missing.join("、")
             ));
         }
-        snap
+        (snap, missing)
     };
+    // A private copy, laid out as the campaign folder: read, checked and
+    // archived from there while uploads go on.
     let tmp = tempfile::Builder::new()
         .prefix("snapshot-")
         .tempdir_in(app.dir.join(".kaohe"))
         .map_err(|e| failed!("无法创建临时目录：{e}"))?;
+    let copy = tmp.path().join(RETURNED);
+    std::fs::create_dir_all(&copy).map_err(|e| failed!("{}: 无法创建目录：{e}", copy.display()))?;
     let mut paths = Vec::new();
-    for (name, _, bytes) in &snapshot {
-        let p = tmp.path().join(name);
+    for (name, bytes) in &snapshot {
+        let p = copy.join(name);
         std::fs::write(&p, bytes).map_err(|e| failed!("{}: 无法写入：{e}", p.display()))?;
         paths.push(p);
     }
@@ -432,9 +518,19 @@ pub fn score(app: &App) -> Result<usize> {
             .unwrap_or_default();
         f.file = format!("{RETURNED}/{name}");
     }
+    if partial {
+        cmd::score::run_partial(&ctx(app), l, &forms, &[], tmp.path())?;
+        return Ok(Scored {
+            units: forms.len(),
+            missing,
+        });
+    }
     let units = cmd::score::score_forms(l, &forms)?;
-    let written = cmd::score::publish_scores(&ctx(app), l, &forms, &units, &[], &app.dir)?;
-    Ok(written.len())
+    cmd::score::publish_scores(&ctx(app), l, &forms, &units, &[], tmp.path())?;
+    Ok(Scored {
+        units: units.len(),
+        missing,
+    })
 }
 
 /// Every unit's blank form in one ZIP, `<单位>.xlsx` each.

@@ -536,6 +536,21 @@ pub fn probe(bytes: &[u8], limits: &Limits) {
     }
 }
 
+/// The unit a form names on its hidden metadata sheet, read through the
+/// same guarded calls into calamine as [`read`]: the workbench files a form
+/// that has errors under that unit. Only for a form [`read`] already took
+/// to its cells (past the size, zip-bomb and isolation checks).
+pub fn meta_unit(bytes: &[u8], limits: &Limits) -> Option<String> {
+    sniff(bytes).ok()?;
+    let mut wb = open(bytes).ok()?;
+    let cells = sheet_range(&mut wb, META_SHEET, limits).ok()?;
+    cells
+        .range
+        .rows()
+        .take(50)
+        .find_map(|r| (cell_text(r.first()?) == META_UNIT).then(|| r.get(1).map(cell_text))?)
+}
+
 fn read_workbook(
     bytes: &[u8],
     file: &str,

@@ -1,6 +1,7 @@
 //! kaohe's integration tests: one binary (linked once), one module per area,
 //! helpers shared through `support`.
 
+mod browser;
 mod campaign;
 mod documents;
 mod docx;

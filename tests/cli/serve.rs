@@ -10,10 +10,10 @@ use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-struct Server {
-    child: Child,
-    addr: SocketAddr,
-    dir: PathBuf,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) addr: SocketAddr,
+    pub(crate) dir: PathBuf,
 }
 
 impl Drop for Server {
@@ -53,11 +53,11 @@ fn start_at(dir: &Path, listen: &str) -> Server {
     }
 }
 
-fn start(dir: &Path) -> Server {
+pub(crate) fn start(dir: &Path) -> Server {
     start_at(dir, "127.0.0.1:0")
 }
 
-fn tmp() -> tempfile::TempDir {
+pub(crate) fn tmp() -> tempfile::TempDir {
     tempfile::Builder::new()
         .prefix("kaohe-serve-")
         .tempdir()
@@ -223,12 +223,12 @@ fn multipart(files: &[(&str, &[u8])]) -> (String, Vec<u8>) {
     (format!("multipart/form-data; boundary={b}"), body)
 }
 
-fn loaded(dir: &Path) -> Loaded {
+pub(crate) fn loaded(dir: &Path) -> Loaded {
     kaohe::campaign::load(Some(&dir.join("kaohe.toml"))).unwrap()
 }
 
 /// Every unit's sample form, as the demo makes them.
-fn good_forms(l: &Loaded) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn good_forms(l: &Loaded) -> Vec<(String, Vec<u8>)> {
     kaohe::cmd::demo::sample_forms(l)
         .iter()
         .map(|f| (f.unit.clone(), workbook(l, f)))
@@ -241,7 +241,7 @@ fn workbook(l: &Loaded, f: &Filled) -> Vec<u8> {
 }
 
 /// A form of unit `i` with one deduction over the rule's points.
-fn bad_form(l: &Loaded, i: usize) -> Vec<u8> {
+pub(crate) fn bad_form(l: &Loaded, i: usize) -> Vec<u8> {
     let mut f = kaohe::cmd::demo::sample_forms(l).remove(i);
     let r = l.rubric(&f.rubric);
     let (item, rule) = r.rules().find(|(i, _)| i.kind.is_scored()).unwrap();
@@ -388,8 +388,34 @@ fn every_page_uploads_versions_and_the_returned_folder() {
     assert_eq!(s.get("/files/kaohe.toml").status, 404);
 }
 
+/// Writes `bytes` to `path` with a modification time a minute ago (the
+/// workbench waits for files still being written).
+fn drop_file(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
+}
+
+/// The forms in `交回/` (what `kaohe score 交回` reads).
+fn returned(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir.join("交回"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".xlsx"))
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
-fn forms_dropped_into_the_folder_become_versions() {
+fn forms_dropped_into_the_folder_become_versions_and_stay_in_place() {
     let d = tmp();
     let l = {
         let s = start(d.path());
@@ -397,26 +423,128 @@ fn forms_dropped_into_the_folder_become_versions() {
         loaded(d.path())
     };
     let forms = good_forms(&l);
+    let unit = &forms[2].0;
     let dropped = d.path().join("交回").join("随便起的名字.xlsx");
-    std::fs::create_dir_all(dropped.parent().unwrap()).unwrap();
-    std::fs::write(&dropped, &forms[2].1).unwrap();
-    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
-    std::fs::File::options()
-        .write(true)
-        .open(&dropped)
-        .unwrap()
-        .set_modified(old)
-        .unwrap();
+    drop_file(&dropped, &forms[2].1);
     let s = start(d.path());
     let page = s.get("/").text();
-    assert_eq!(status_of(&page, &forms[2].0), "已交");
-    let canonical = d.path().join("交回").join(format!("{}.xlsx", forms[2].0));
-    assert_eq!(sha(&std::fs::read(&canonical).unwrap()), sha(&forms[2].1));
-    assert!(
-        !dropped.exists(),
-        "kept in the store, mirrored under the unit's name"
+    assert_eq!(status_of(&page, unit), "已交");
+    assert!(!page.contains("id=\"strays\""), "the dropped form counts");
+    assert_eq!(
+        std::fs::read(&dropped).unwrap(),
+        forms[2].1,
+        "a person's file stays where it was put, byte for byte"
+    );
+    assert_eq!(
+        returned(d.path()),
+        ["随便起的名字.xlsx"],
+        "the counted version is in 交回/ once: the dropped file itself"
     );
     assert!(s.get("/unit/2").text().contains("随便起的名字.xlsx"));
+
+    // A second form for the unit, with errors, dropped by hand: kept in
+    // place, picked up, listed as not counting.
+    let bad = d.path().join("交回").join(format!("{unit}（修改）.xlsx"));
+    drop_file(&bad, &bad_form(&l, 2));
+    let page = s.get("/").text();
+    assert_eq!(status_of(&page, unit), "已交");
+    assert!(bad.exists() && dropped.exists());
+    let strays = &page[page.find("id=\"strays\"").expect("strays listed")..];
+    assert!(strays.contains(&format!("{unit}（修改）.xlsx")), "{strays}");
+    assert!(strays.contains("有错误"));
+    assert_eq!(s.get("/unit/2").text().matches("/version/").count(), 2);
+
+    // A newer good version uploaded: it counts and is written under the
+    // unit's name; the earlier dropped file stays, listed as not counting.
+    let newer = other_version(&l, 2);
+    assert_eq!(s.upload("/upload", &[("新.xlsx", &newer)]).status, 200);
+    let canonical = d.path().join("交回").join(format!("{unit}.xlsx"));
+    assert_eq!(sha(&std::fs::read(&canonical).unwrap()), sha(&newer));
+    assert_eq!(std::fs::read(&dropped).unwrap(), forms[2].1);
+    let page = s.get("/").text();
+    let strays = &page[page.find("id=\"strays\"").expect("strays listed")..];
+    assert!(strays.contains("随便起的名字.xlsx"), "{strays}");
+    assert!(strays.contains("不是计入的版本"), "{strays}");
+
+    // Back to the dropped version: the workbench's own copy goes, the
+    // dropped file is the counted one again; nothing of the person's moved.
+    let unit_page = s.get("/unit/2").text();
+    let at = unit_page.find("name=\"upload\" value=\"").unwrap() + 21;
+    let id = &unit_page[at..at + unit_page[at..].find('"').unwrap()];
+    let r = s.post_form("/unit/2/choose", &format!("upload={id}"), &[]);
+    assert_eq!(r.status, 303);
+    assert!(!canonical.exists(), "the workbench's copy is removed");
+    assert!(dropped.exists() && bad.exists());
+    let mut want = vec![
+        "随便起的名字.xlsx".to_string(),
+        format!("{unit}（修改）.xlsx"),
+    ];
+    want.sort();
+    assert_eq!(returned(d.path()), want);
+}
+
+#[test]
+fn partial_scoring_ranks_the_units_that_are_in() {
+    let d = tmp();
+    let s = start(d.path());
+    let l = loaded(d.path());
+    let forms = good_forms(&l);
+    // Nothing in yet: nothing to score.
+    let r = s.post_form("/score", "mode=partial", &[]);
+    assert_eq!(r.status, 422);
+    assert!(r.text().contains("还没有任何单位"), "{}", r.text());
+    for (_, b) in forms.iter().take(3) {
+        assert_eq!(s.upload("/upload", &[("f.xlsx", b)]).status, 200);
+    }
+    assert_eq!(
+        s.upload("/upload", &[("bad.xlsx", &bad_form(&l, 3))])
+            .status,
+        200
+    );
+    let page = s.get("/score").text();
+    assert!(page.contains("暂定评分"), "the button is there");
+    let r = s.post_form("/score", "mode=partial", &[]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let t = r.text();
+    let missing = l.campaign.units.len() - 3;
+    assert!(
+        t.contains(&format!("3 个单位已评分和排名；{missing} 个单位未报送")),
+        "{t}"
+    );
+    assert!(t.contains("/files/results.xlsx"));
+    assert!(t.contains("/files/filled"), "the filled sheets listed");
+    assert!(
+        !t.contains("/files/circular.pdf"),
+        "no circular from a partial run"
+    );
+    assert!(t.contains("排名（暂定）"));
+    let home = s.get("/").text();
+    for (i, u) in l.campaign.units.iter().enumerate() {
+        let want = match i {
+            0..3 => "已评分",
+            3 => "有错误",
+            _ => "未交",
+        };
+        assert_eq!(status_of(&home, &u.name), want, "{}", u.name);
+    }
+    // The same as `kaohe score 交回 --partial` on the mirrored folder.
+    let out = d.path().join("cli-out");
+    let o = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .arg("score")
+        .arg(d.path().join("交回"))
+        .arg("--partial")
+        .arg("--campaign")
+        .arg(d.path().join("kaohe.toml"))
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read(out.join("results.json")).unwrap(),
+        std::fs::read(d.path().join("output/results.json")).unwrap()
+    );
 }
 
 #[test]
@@ -466,7 +594,7 @@ fn scoring_in_the_browser_equals_kaohe_score_on_the_folder() {
     let r = s.upload("/upload", &files);
     assert_eq!(r.status, 200);
     assert_eq!(r.text().matches("已收取，无错误").count(), forms.len());
-    let r = s.post_form("/score", "", &[]);
+    let r = s.post_form("/score", "mode=full", &[]);
     assert_eq!(r.status, 200, "{}", r.text());
     let t = r.text();
     assert!(t.contains("评分完成"));
