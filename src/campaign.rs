@@ -136,6 +136,12 @@ pub struct Circular {
     /// `{{ unit }}` and `{{ reason }}`.
     #[serde(default)]
     pub veto_note: Option<String>,
+    /// 整改期限：通报“整改要求”中各单位报送整改情况的日期，可选。
+    #[serde(default)]
+    pub rectify_deadline: Option<String>,
+    /// “存在的主要问题”中每组最多列出的扣分项数（默认 3）。
+    #[serde(default)]
+    pub problems: Option<usize>,
     /// 份号（6位数字）、密级和保密期限、紧急程度、签发人（上行文），可选。
     #[serde(default)]
     pub copy_no: Option<String>,
