@@ -158,6 +158,9 @@ pub struct Circular {
 pub struct ScheduleInfo {
     pub title: String,
     pub note: String,
+    /// 考核地点（日历文件 schedule.ics 的 LOCATION），各单位没有写 location 时用，可选。
+    #[serde(default)]
+    pub location: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -204,6 +207,9 @@ pub struct Unit {
     pub rubric: String,
     pub date: String,
     pub time: String,
+    /// 考核地点（日历文件的 LOCATION），可选。
+    #[serde(default)]
+    pub location: Option<String>,
 }
 
 /// Limits on what a returned workbook may be; a campaign may raise them.

@@ -167,6 +167,7 @@ pub fn synthetic(l: &Loaded, n: usize) -> Result<Loaded> {
                 rubric,
                 date: day.format("%Y-%m-%d").to_string(),
                 time: slots[i % slots.len()].to_string(),
+                location: None,
             }
         })
         .collect();

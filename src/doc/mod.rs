@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod circular;
+pub mod ics;
 pub mod prose;
 
 use crate::campaign::Fonts;

@@ -43,7 +43,7 @@ fn words(text: &str) -> Vec<String> {
 }
 
 /// A number as results.json has it, as kaohe prints it.
-fn pts(v: &Value) -> String {
+pub fn pts(v: &Value) -> String {
     Pts::from_f64(v.as_f64().unwrap_or_else(|| panic!("{v} is a number")))
         .unwrap()
         .to_string()
