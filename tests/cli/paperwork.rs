@@ -95,7 +95,7 @@ fn district() -> &'static (PathBuf, Loaded) {
                     "member-2018 = \"区直有关部门\"",
                 )
                 .replace(
-                    "rectify_deadline = \"2019-01-10\"",
+                    "rectify_deadline = \"2018-12-31\"",
                     "rectify_deadline = \"2019年2月28日\"",
                 )
                 .replace(
@@ -596,7 +596,7 @@ fn the_circular_reports_what_was_done_found_and_required() {
         &l,
         "市安委会办公室关于2018年度全市",
         ["县（区）人民政府、管委会", "市安委会成员单位"],
-        "2019年1月10日",
+        "2018年12月31日",
     );
     let (out, l) = district();
     assert_circular(
