@@ -136,6 +136,12 @@ pub struct Circular {
     /// `{{ unit }}` and `{{ reason }}`.
     #[serde(default)]
     pub veto_note: Option<String>,
+    /// 整改期限：通报“整改要求”中各单位报送整改情况的日期，可选。
+    #[serde(default)]
+    pub rectify_deadline: Option<String>,
+    /// “存在的主要问题”中每组最多列出的扣分项数（默认 3）。
+    #[serde(default)]
+    pub problems: Option<usize>,
     /// 份号（6位数字）、密级和保密期限、紧急程度、签发人（上行文），可选。
     #[serde(default)]
     pub copy_no: Option<String>,
@@ -152,6 +158,9 @@ pub struct Circular {
 pub struct ScheduleInfo {
     pub title: String,
     pub note: String,
+    /// 考核地点（日历文件 schedule.ics 的 LOCATION），各单位没有写 location 时用，可选。
+    #[serde(default)]
+    pub location: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -198,6 +207,9 @@ pub struct Unit {
     pub rubric: String,
     pub date: String,
     pub time: String,
+    /// 考核地点（日历文件的 LOCATION），可选。
+    #[serde(default)]
+    pub location: Option<String>,
 }
 
 /// Limits on what a returned workbook may be; a campaign may raise them.

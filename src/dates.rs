@@ -142,6 +142,30 @@ pub fn check(c: &Campaign, src: &str, file: &str) -> Result<()> {
                 )));
         }
     }
+    if let Some(value) = &c.circular.rectify_deadline {
+        let f = Field {
+            table: "circular",
+            index: None,
+            key: "rectify_deadline",
+            what: "整改期限",
+            value,
+        };
+        let d = parse_date(value).map_err(|m| {
+            f.error(src, file, m).hint(format!(
+                "例如 rectify_deadline = \"{}年1月10日\"",
+                c.year + 1
+            ))
+        })?;
+        if d < dates[4] {
+            return Err(f
+                .error(
+                    src,
+                    file,
+                    format!("{}早于结果通报日期（{}）", cn_date(d), cn_date(dates[4])),
+                )
+                .hint("整改期限应在结果通报印发之后，请改晚 rectify_deadline"));
+        }
+    }
     let (start, end) = (dates[2], dates[3]);
     for (i, u) in c.units.iter().enumerate() {
         let what = format!("{}的考核日期", printable(&u.name));

@@ -112,13 +112,19 @@ pub fn sample_forms(l: &Loaded) -> Vec<Filled> {
     }
     // A veto for the unit in the middle of the list.
     let v = units.len() / 2;
+    // a county has a 辖区; a bureau answers for the trades it supervises
+    let reason = if l.rubrics.first().is_some_and(|r| r.id == forms[v].rubric) {
+        "2018年6月辖区内发生一起较大生产安全事故，造成3人死亡"
+    } else {
+        "2018年6月其监管的行业领域内发生一起较大生产安全事故，造成3人死亡"
+    };
     if let Some(code) = code_of(&forms[v], ItemKind::Veto) {
         forms[v].entries.insert(
             code,
             Entry {
                 amount: Pts::ZERO,
                 veto: true,
-                reason: "2018年6月辖区内发生一起较大生产安全事故，造成3人死亡".into(),
+                reason: reason.into(),
             },
         );
     }
@@ -161,6 +167,7 @@ pub fn synthetic(l: &Loaded, n: usize) -> Result<Loaded> {
                 rubric,
                 date: day.format("%Y-%m-%d").to_string(),
                 time: slots[i % slots.len()].to_string(),
+                location: None,
             }
         })
         .collect();

@@ -1,4 +1,5 @@
-//! `kaohe schedule`: the schedule (附件3) as PDF, XLSX and an iCalendar file.
+//! `kaohe schedule`: the schedule (附件3) as PDF, XLSX and an iCalendar file
+//! (written by `doc::ics`).
 
 use super::{Ctx, Files, Job, publish, write_outputs};
 use crate::campaign::{Campaign, Loaded, cn_month_day, parse_slot};
@@ -113,77 +114,14 @@ pub fn xlsx(l: &Loaded) -> Result<Vec<u8>> {
     wb.save_to_buffer().map_err(x)
 }
 
-/// RFC 5545 text escaping.
-fn ics_text(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '\\' => o.push_str("\\\\"),
-            ';' => o.push_str("\\;"),
-            ',' => o.push_str("\\,"),
-            '\n' => o.push_str("\\n"),
-            c if c.is_control() => {}
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-/// Folds a content line at 75 octets without splitting a character.
-fn fold(line: &str, out: &mut String) {
-    let mut len = 0;
-    for ch in line.chars() {
-        let n = ch.len_utf8();
-        if len + n > 75 {
-            out.push_str("\r\n ");
-            len = 1;
-        }
-        out.push(ch);
-        len += n;
-    }
-    out.push_str("\r\n");
-}
-
-/// One event per unit, in floating local time, so each unit can import its slot.
-pub fn ics(l: &Loaded) -> String {
-    let c = &l.campaign;
-    let stamp = Campaign::date(&c.notice.date)
-        .format("%Y%m%dT000000Z")
-        .to_string();
-    let mut lines = vec![
-        "BEGIN:VCALENDAR".to_string(),
-        "VERSION:2.0".into(),
-        format!("PRODID:-//kaohe//{}//ZH", env!("CARGO_PKG_VERSION")),
-        "CALSCALE:GREGORIAN".into(),
-        format!("X-WR-CALNAME:{}", ics_text(&c.schedule.title)),
-    ];
-    for (i, u) in c.units.iter().enumerate() {
-        let d = Campaign::date(&u.date).format("%Y%m%d").to_string();
-        let (a, b) = parse_slot(&u.time).expect("checked on load");
-        lines.extend([
-            "BEGIN:VEVENT".to_string(),
-            format!("UID:{}-{}@kaohe", ics_text(&c.id), i + 1),
-            format!("DTSTAMP:{stamp}"),
-            format!("DTSTART:{d}T{:02}{:02}00", a / 60, a % 60),
-            format!("DTEND:{d}T{:02}{:02}00", b / 60, b % 60),
-            format!("SUMMARY:{}", ics_text(&format!("{}：{}", c.name, u.name))),
-            format!("DESCRIPTION:{}", ics_text(&c.schedule.note)),
-            "END:VEVENT".into(),
-        ]);
-    }
-    lines.push("END:VCALENDAR".into());
-    let mut out = String::new();
-    for l in lines {
-        fold(&l, &mut out);
-    }
-    out
-}
-
 /// schedule.xlsx and schedule.ics.
 pub fn files(l: &Loaded) -> Result<Files> {
     Ok(vec![
         ("schedule.xlsx".into(), xlsx(l)?),
-        ("schedule.ics".into(), ics(l).into_bytes()),
+        (
+            "schedule.ics".into(),
+            crate::doc::ics::calendar(l).into_bytes(),
+        ),
     ])
 }
 
@@ -202,15 +140,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ics_lines_fold_and_escape() {
-        let mut out = String::new();
-        fold(&"考".repeat(40), &mut out);
-        assert!(out.split("\r\n").all(|l| l.len() <= 75));
-        assert_eq!(ics_text("a,b;c\\d"), "a\\,b\\;c\\\\d");
+    fn the_builtin_schedule_has_no_overlaps() {
         let l = crate::campaign::load(None).unwrap();
-        let cal = ics(&l);
-        assert_eq!(cal.matches("BEGIN:VEVENT").count(), 25);
-        assert!(cal.contains("DTSTART:20181114T100000"));
         check(&l).unwrap();
     }
 }

@@ -8,6 +8,8 @@ use crate::rubric::{ItemKind, Rubric};
 use chrono::Datelike;
 use serde_json::{Value, json};
 
+pub use super::circular::{circular, ranking};
+
 /// "2018年11月14日至22日", "2018年11月30日至12月2日".
 pub fn period(c: &Campaign) -> String {
     let a = Campaign::date(&c.notice.period_start);
@@ -167,18 +169,18 @@ fn schedule_attachment(l: &Loaded) -> Attachment {
 
 /// The optional 版头 fields of a notice or circular: 份号, 密级, 紧急程度,
 /// 签发人.
-struct HeadFields<'a> {
-    number: &'a str,
-    copy_no: &'a Option<String>,
-    secrecy: &'a Option<String>,
-    urgency: &'a Option<String>,
-    signer: &'a Option<String>,
+pub(super) struct HeadFields<'a> {
+    pub(super) number: &'a str,
+    pub(super) copy_no: &'a Option<String>,
+    pub(super) secrecy: &'a Option<String>,
+    pub(super) urgency: &'a Option<String>,
+    pub(super) signer: &'a Option<String>,
     /// "[notice]", for messages.
-    section: &'a str,
+    pub(super) section: &'a str,
 }
 
 /// The 版头 of a document: 份号 must be 6 digits (7.2.1).
-fn head(c: &Campaign, h: HeadFields) -> Result<Head> {
+pub(super) fn head(c: &Campaign, h: HeadFields) -> Result<Head> {
     let given = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -213,7 +215,7 @@ fn head(c: &Campaign, h: HeadFields) -> Result<Head> {
     })
 }
 
-fn colophon(c: &Campaign, cc: &[String], date: &str) -> Colophon {
+pub(super) fn colophon(c: &Campaign, cc: &[String], date: &str) -> Colophon {
     Colophon {
         cc: (!cc.is_empty()).then(|| cc.join("，")),
         printer: c.issuer.name.clone(),
@@ -291,158 +293,6 @@ pub fn group_name(l: &Loaded, rubric: &str) -> String {
         .trim_start_matches(|ch: char| ch.is_ascii_digit())
         .trim_start_matches("年度");
     t.trim_end_matches("安全生产工作考核细则").to_string()
-}
-
-/// The ranking table attachment of the circular.
-pub fn ranking(l: &Loaded, units: &[crate::score::UnitScore]) -> Result<RankingTable> {
-    let groups = l
-        .rubrics
-        .iter()
-        .filter(|r| units.iter().any(|u| u.rubric == r.id))
-        .map(|r| {
-            let heads = r.scored_level1_headings();
-            let mut headers = vec!["名次".to_string(), "单位".to_string()];
-            headers.extend(heads.iter().map(|h| h.to_string()));
-            headers.extend(["加分".to_string(), "总分".to_string(), "等次".to_string()]);
-            let rows = units
-                .iter()
-                .filter(|u| u.rubric == r.id)
-                .map(|u| {
-                    let mut cells = vec![u.rank.to_string(), u.unit.clone()];
-                    cells.extend(heads.iter().map(|h| {
-                        u.subtotals
-                            .iter()
-                            .find(|(x, _)| x == h)
-                            .map(|(_, p)| p.to_string())
-                            .unwrap_or_default()
-                    }));
-                    cells.extend([u.bonus.to_string(), u.score.to_string(), u.grade.clone()]);
-                    RankingRow {
-                        cells,
-                        vetoed: u.veto,
-                    }
-                })
-                .collect();
-            RankingGroup {
-                title: group_name(l, &r.id),
-                headers,
-                rows,
-            }
-        })
-        .collect();
-    let note = l
-        .campaign
-        .circular
-        .veto_note
-        .as_deref()
-        .unwrap_or("{{ unit }}实行“一票否决”，排在本组最后。");
-    let notes = units
-        .iter()
-        .filter(|u| u.veto)
-        .map(|u| {
-            prose::render(
-                note,
-                &format!("{}: circular.veto_note", l.source),
-                &json!({"unit": u.unit, "reason": u.veto_reason}),
-            )
-        })
-        .collect::<Result<_>>()?;
-    Ok(RankingTable { groups, notes })
-}
-
-/// The result circular (考核结果通报) with the ranking as its attachment.
-pub fn circular(l: &Loaded, units: &[crate::score::UnitScore]) -> Result<Document> {
-    let c = &l.campaign;
-    let ci = &c.circular;
-    let excellent = c
-        .grades
-        .levels
-        .first()
-        .map(|g| g.name.clone())
-        .unwrap_or_default();
-    let groups: Vec<Value> = l
-        .rubrics
-        .iter()
-        .filter(|r| units.iter().any(|u| u.rubric == r.id))
-        .enumerate()
-        .map(|(i, r)| {
-            let mine: Vec<&crate::score::UnitScore> = units.iter().filter(|u| u.rubric == r.id).collect();
-            let mut names: Vec<String> = c.grades.levels.iter().map(|g| g.name.clone()).collect();
-            names.push(c.grades.fail.clone());
-            if !names.contains(&c.grades.veto) {
-                names.push(c.grades.veto.clone());
-            }
-            let grades: Vec<Value> = names
-                .iter()
-                .map(|g| {
-                    let us: Vec<&str> = mine.iter().filter(|u| &u.grade == g).map(|u| u.unit.as_str()).collect();
-                    json!({"name": g, "units": us})
-                })
-                .collect();
-            json!({"number": cn_number(i + 1), "title": group_name(l, &r.id), "count": mine.len(), "grades": grades})
-        })
-        .collect();
-    let vetoed: Vec<Value> = units
-        .iter()
-        .filter(|u| u.veto)
-        .map(|u| json!({"unit": u.unit, "reason": u.veto_reason}))
-        .collect();
-    let ctx = json!({
-        "year": c.year,
-        "name": c.name,
-        "issuer": c.issuer.name,
-        "issuer_short": c.issuer.short,
-        "max_points": l.rubrics.first().map(|r| r.total_points().to_string()).unwrap_or_default(),
-        "notice_title": c.notice.title.concat(),
-        "notice_number": c.notice.number,
-        "period": period(c),
-        "total": units.len(),
-        "groups": groups,
-        "vetoed": vetoed,
-        "veto_grade": c.grades.veto,
-        "excellent": excellent,
-    });
-    let text = prose::render(&l.prose.circular.source, &l.prose.circular.file, &ctx)?;
-    let day = Campaign::date(&ci.date);
-    let date = cn_date(day);
-    let title = format!("{}结果排名表", c.name);
-    Ok(Document {
-        fonts: c.fonts.clone(),
-        head: head(
-            c,
-            HeadFields {
-                number: &ci.number,
-                copy_no: &ci.copy_no,
-                secrecy: &ci.secrecy,
-                urgency: &ci.urgency,
-                signer: &ci.signer,
-                section: "[circular]",
-            },
-        )?,
-        title: ci.title.clone(),
-        recipients: format!("{}：", ci.recipients),
-        body: prose::blocks(&text, &[]),
-        attachment_list: vec![title.clone()],
-        signature: Signature {
-            issuer: c.issuer.name.clone(),
-            date: date.clone(),
-            seal: Seal::of(c),
-        },
-        note: ci.note.clone(),
-        attachments: vec![Attachment {
-            label: "附件".into(),
-            title,
-            subtitle: None,
-            landscape: true,
-            body: AttachmentBody::Ranking {
-                ranking: ranking(l, units)?,
-            },
-            summary: None,
-            signature: Vec::new(),
-        }],
-        colophon: colophon(c, &ci.cc, &date),
-        date: day,
-    })
 }
 
 #[cfg(test)]

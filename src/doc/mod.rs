@@ -5,6 +5,8 @@
 //! value, so nothing is composed twice.
 
 pub mod build;
+pub mod circular;
+pub mod ics;
 pub mod prose;
 pub mod sheet;
 
@@ -215,6 +217,8 @@ pub struct ScheduleRow {
 pub struct RankingTable {
     pub groups: Vec<RankingGroup>,
     pub notes: Vec<String>,
+    /// The grade thresholds, drawn as lines across the bar charts.
+    pub lines: Vec<GradeLine>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -222,6 +226,25 @@ pub struct RankingGroup {
     pub title: String,
     pub headers: Vec<String>,
     pub rows: Vec<RankingRow>,
+    /// The bar chart of the group's scores, in the order of the rows.
+    pub chart: Vec<Bar>,
+}
+
+/// One bar of a ranking chart.
+#[derive(Clone, Debug, Serialize)]
+pub struct Bar {
+    pub unit: String,
+    /// The score as printed ("93.75").
+    pub label: String,
+    /// The score as a number, for the bar's length only.
+    pub value: f64,
+    pub vetoed: bool,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct GradeLine {
+    pub name: String,
+    pub min: f64,
 }
 
 #[derive(Clone, Debug, Serialize)]

@@ -41,6 +41,12 @@ pub const CIRCULAR_VARS: &[&str] = &[
     "veto_grade",
     "excellent",
     "max_points",
+    "excellent_units",
+    "grade_counts",
+    "thresholds",
+    "fail",
+    "fail_below",
+    "rectify_deadline",
 ];
 
 /// Refuses a template that uses a placeholder kaohe does not provide,
@@ -174,8 +180,20 @@ pub fn level_of(line: &str) -> usize {
     0
 }
 
+/// Characters on a paragraph's first line: 28 less the 2 of its indent.
+const FIRST_LINE: f64 = 26.0;
+
+/// A text's width in hanzi: a half-width character counts half.
+fn width(s: &str) -> f64 {
+    s.chars()
+        .map(|c| if c.is_ascii() { 0.5 } else { 1.0 })
+        .sum()
+}
+
 /// Splits a heading paragraph into the part set in the heading's face and the
-/// rest: a level-1 line up to its first 。 (or whole), other levels likewise.
+/// rest: the heading phrase up to its first 。 when it is short (a title that
+/// fits on the paragraph's first line); a long first sentence is running text
+/// and stays 仿宋 (lead ""). A line without 。 is a heading as a whole.
 fn split_lead(line: &str, level: usize) -> (String, String) {
     if level == 0 {
         return (String::new(), line.to_string());
@@ -183,7 +201,11 @@ fn split_lead(line: &str, level: usize) -> (String, String) {
     match line.find('。') {
         Some(i) => {
             let cut = i + '。'.len_utf8();
-            (line[..cut].to_string(), line[cut..].to_string())
+            if width(&line[..cut]) <= FIRST_LINE {
+                (line[..cut].to_string(), line[cut..].to_string())
+            } else {
+                (String::new(), line.to_string())
+            }
         }
         None => (line.to_string(), String::new()),
     }
@@ -237,6 +259,18 @@ mod tests {
         assert_eq!(b[0], par(2, "（一）甲乙。", "丙丁。"));
         assert_eq!(b[1], par(1, "一、标题", ""));
         assert_eq!(b[2], par(0, "", "正文"));
+        // a long first sentence is running text: no heading face
+        let long = "（一）各县（区）、管委会、市安委会相关成员单位要全面对照考核细则。其后。";
+        assert_eq!(blocks(long, &[])[0], par(2, "", long));
+        let title = "（四）考核组成员要严格遵守工作纪律和廉政纪律。在考核过程中";
+        assert_eq!(
+            blocks(title, &[])[0],
+            par(
+                2,
+                "（四）考核组成员要严格遵守工作纪律和廉政纪律。",
+                "在考核过程中"
+            )
+        );
     }
 
     #[test]

@@ -61,6 +61,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         "/templates/lib/tables.typ",
         include_str!("../../templates/lib/tables.typ"),
     ),
+    (
+        "/templates/lib/chart.typ",
+        include_str!("../../templates/lib/chart.typ"),
+    ),
 ];
 
 #[cfg(test)]

@@ -206,7 +206,34 @@ impl Engine {
 
     /// Lays out one document. Any Typst warning is an error, and so is a
     /// character that no font has (it would print as an empty box).
+    ///
+    /// GB/T 9704 7.3.5.5: a 公文 whose signature would start a page (the
+    /// template marks it with `<kh-sig-alone>`, naming the first body block
+    /// of the page before) is laid out again with those blocks' lines set a
+    /// little wider apart (`fit`), in steps, until body text comes with the
+    /// signature onto its page.
     pub fn layout(
+        &self,
+        template: Template,
+        data: &serde_json::Value,
+        name: &str,
+    ) -> Result<PagedDocument> {
+        let mut doc = self.layout_once(template, data, name)?;
+        if !matches!(template, Template::Document) {
+            return Ok(doc);
+        }
+        for extra in [1.5, 3.0, 4.5, 6.0] {
+            let Some(from) = signature_alone(&doc) else {
+                break;
+            };
+            let mut fitted = data.clone();
+            fitted["fit"] = serde_json::json!({"from": from, "extra": extra});
+            doc = self.layout_once(template, &fitted, name)?;
+        }
+        Ok(doc)
+    }
+
+    fn layout_once(
         &self,
         template: Template,
         data: &serde_json::Value,
@@ -294,6 +321,15 @@ impl Engine {
 /// A folder font's part of [`Engine::fingerprint`]: its name, size and
 /// modification time (hashing 20 MB of fonts on every run would cost more
 /// than a cached rerun saves).
+/// The first body block of the page before a signature that starts a page,
+/// as the template marks it.
+fn signature_alone(doc: &PagedDocument) -> Option<i64> {
+    use typst::introspection::Introspector;
+    let label = typst::foundations::Label::new(typst::utils::PicoStr::intern("kh-sig-alone"))?;
+    let mark = doc.introspector().query_label(label).ok()?;
+    mark.get_by_name("value").ok()?.cast::<i64>().ok()
+}
+
 fn font_fingerprint(k: &mut super::cache::Key, f: &Path) {
     let meta = std::fs::metadata(f).ok();
     let modified = meta

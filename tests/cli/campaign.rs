@@ -409,7 +409,7 @@ fn an_unknown_placeholder_names_the_file_line_and_placeholder() {
     );
     // A syntax error: the file and line, in Chinese.
     edit(&dir.join("templates/circular.j2"), |s| {
-        s.replace("一、考核结果", "一、考核结果{% if %}")
+        s.replace("一、基本情况", "一、基本情况{% if %}")
     });
     edit(&dir.join("templates/notice.j2"), |s| {
         s.replace("{{ unit_cout }}", "")
@@ -458,7 +458,7 @@ fn group_names_and_the_veto_note_come_from_the_campaign() {
     let dir = init(tmp.path(), "c");
     edit(&dir.join("kaohe.toml"), |s| {
         s.replace(
-            "county-2018 = \"县（区）人民政府\"",
+            "county-2018 = \"县（区）人民政府、管委会\"",
             "county-2018 = \"县（市、区）\"",
         )
         .replace(

@@ -9,6 +9,7 @@ mod gbt;
 mod hostile;
 mod libreoffice;
 mod ofd;
+mod paperwork;
 mod printed;
 mod rerun;
 mod serve;

@@ -43,7 +43,7 @@ fn words(text: &str) -> Vec<String> {
 }
 
 /// A number as results.json has it, as kaohe prints it.
-fn pts(v: &Value) -> String {
+pub fn pts(v: &Value) -> String {
     Pts::from_f64(v.as_f64().unwrap_or_else(|| panic!("{v} is a number")))
         .unwrap()
         .to_string()
@@ -69,7 +69,8 @@ pub fn circular_rows(pdf: &Path, l: &Loaded) -> BTreeMap<String, Row> {
     let mut rows = BTreeMap::new();
     for line in text.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
-        if w.len() < 5 || w[0].parse::<u32>().is_err() {
+        // a vetoed unit has 一票否决 in its rank (and grade) cell
+        if w.len() < 5 || (w[0].parse::<u32>().is_err() && w[0] != "一票否决") {
             continue;
         }
         let name = w[1].trim_end_matches('※');
@@ -190,7 +191,11 @@ pub fn assert_printed_as_results(out: &Path, l: &Loaded) {
         let veto = u["veto"].as_bool().unwrap();
         let row = &ranking[name];
         let want = Row {
-            rank: u["rank"].to_string(),
+            rank: if veto {
+                "一票否决".to_string()
+            } else {
+                u["rank"].to_string()
+            },
             subtotals: u["subtotals"]
                 .as_array()
                 .unwrap()
@@ -199,7 +204,11 @@ pub fn assert_printed_as_results(out: &Path, l: &Loaded) {
                 .collect(),
             bonus: pts(&u["bonus"]),
             total: pts(&u["score"]),
-            grade: u["grade"].as_str().unwrap().to_string(),
+            grade: if veto {
+                "一票否决".to_string()
+            } else {
+                u["grade"].as_str().unwrap().to_string()
+            },
             vetoed: veto,
         };
         assert_eq!(row, &want, "{name}: its row in circular.pdf");
@@ -208,13 +217,7 @@ pub fn assert_printed_as_results(out: &Path, l: &Loaded) {
 
         let pdf = out.join(format!("filled/{name}.pdf"));
         let summary = filled_summary(&pdf);
-        let group = l
-            .rubric(u["rubric"].as_str().unwrap())
-            .title
-            .trim_start_matches(|c: char| c.is_ascii_digit())
-            .trim_start_matches("年度")
-            .trim_end_matches("安全生产工作考核细则")
-            .to_string();
+        let group = kaohe::render::docs::group_name(l, u["rubric"].as_str().unwrap());
         let bonus = pts(&u["bonus"]);
         let start = if bonus == "0" {
             format!("{}0", pts(&u["base"]))

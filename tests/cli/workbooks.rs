@@ -1151,17 +1151,20 @@ fn results_xlsx_ranks_each_group_with_level1_subtotals() {
     let ranked = ranked(&l, units);
     let bytes = kaohe::workbook::results::workbook(&l, &ranked).unwrap();
     let mut wb = open(&bytes);
-    assert_eq!(wb.sheet_names(), ["县（区）人民政府", "市安委会成员单位"]);
+    assert_eq!(
+        wb.sheet_names(),
+        ["县（区）人民政府、管委会", "市安委会成员单位"]
+    );
     let grid = |wb: &mut calamine::Sheets<Cursor<&[u8]>>, name: &str| -> Vec<Vec<String>> {
         let ws = wb.worksheet_range(name).unwrap();
         ws.rows()
             .map(|r| r.iter().map(|d| text(Some(d))).collect())
             .collect()
     };
-    let county = grid(&mut wb, "县（区）人民政府");
+    let county = grid(&mut wb, "县（区）人民政府、管委会");
     assert_eq!(
         county[0][0],
-        "2018年度全市安全生产工作考核结果（县（区）人民政府）"
+        "2018年度全市安全生产工作考核结果（县（区）人民政府、管委会）"
     );
     assert_eq!(
         county[1..],
@@ -2241,7 +2244,7 @@ fn score_command_publishes_results_for_all_units() {
     }
     let filled = |unit: &str| out_dir.join(format!("filled/{unit}.pdf"));
     let printed = crate::printed::filled_summary(&filled("海原县人民政府"));
-    assert_eq!(printed, "93.750否93.754（县（区）人民政府）优秀");
+    assert_eq!(printed, "93.750否93.754（县（区）人民政府、管委会）优秀");
     assert_eq!(
         crate::printed::filled_item_scores(&filled("海原县人民政府")),
         ["2.5", "4", "7.75", "1.5", "4"]
@@ -2249,7 +2252,7 @@ fn score_command_publishes_results_for_all_units() {
     let printed = crate::printed::filled_summary(&filled("中卫工业园区管委会"));
     assert_eq!(
         printed,
-        "99.755（受到国家表彰5项）是（2018年6月发生较大生产安全事故，3人死亡）104.755（县（区）人民政府）不合格"
+        "99.755（受到国家表彰5项）是（2018年6月发生较大生产安全事故，3人死亡）104.755（县（区）人民政府、管委会）不合格"
     );
     assert_eq!(
         crate::printed::filled_item_scores(&filled("中卫工业园区管委会")),

@@ -328,7 +328,12 @@ fn signature(doc: &Document, f: &Faces, opts: &Options) -> String {
         let shift = (width(&sig.date) - width(&sig.issuer)) / 2.0;
         (chars(4.0) + pt(shift.max(-4.0 * cw_pt())), chars(4.0))
     } else {
-        (chars(2.0), chars(4.0))
+        // 7.3.5.2: the issuer 2 characters in, the date starting 2 characters
+        // right of the issuer's first character; a longer date ends 2 in and
+        // the issuer moves left with it
+        let (iw, dw, two) = (width(&sig.issuer), width(&sig.date), 2.0 * cw_pt());
+        let date_right = (iw - dw).max(two);
+        (pt((date_right + dw + two - iw).max(two)), pt(date_right))
     };
     let seal = opts
         .seal
