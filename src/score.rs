@@ -239,6 +239,7 @@ mod tests {
             unit: unit.into(),
             rubric: rubric.into(),
             entries: m,
+            ..Filled::default()
         }
     }
 
