@@ -95,6 +95,10 @@ pub struct Filled {
     pub assessor: Option<String>,
     /// On an assessor form: the unit's self-assessment it carries.
     pub self_assessment: Option<SelfAssessment>,
+    /// The scoring sheet's name and, by rule code, the A1 name of its
+    /// 扣分 cell: where a difference between assessors is shown.
+    pub sheet: String,
+    pub cells: BTreeMap<String, String>,
     /// When several assessors' forms were combined into this one: each
     /// assessor's form (see `assess::combine`); empty otherwise.
     pub parts: Vec<Filled>,

@@ -7,7 +7,7 @@ use super::{H_CODE, H_DEDUCT, H_REASON};
 use crate::rubric::Rubric;
 
 /// Which round a form belongs to.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FormKind {
     /// The form a unit fills: its self-assessment (自评), or in a campaign
     /// of one round the form that is scored.

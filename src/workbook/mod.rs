@@ -2,11 +2,13 @@
 //! back. The two sides share the names below, so a form kaohe wrote is a form
 //! kaohe can read.
 
+pub mod assessor;
 pub mod blank;
 pub mod ingest;
 pub mod layout;
 pub mod results;
 pub mod scan;
+pub mod summary;
 
 /// The sheet a unit fills in.
 pub const SCORING_SHEET: &str = "评分表";

@@ -2,6 +2,7 @@
 //! helpers shared through `support`.
 
 mod campaign;
+mod cycle;
 mod documents;
 mod docx;
 mod gbt;

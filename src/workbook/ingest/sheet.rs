@@ -233,6 +233,7 @@ struct Form<'a> {
 struct Rows {
     entries: BTreeMap<String, Entry>,
     own: BTreeMap<String, Entry>,
+    cells: BTreeMap<String, String>,
 }
 
 impl Form<'_> {
@@ -269,6 +270,8 @@ impl Form<'_> {
             kind,
             assessor,
             self_assessment,
+            sheet: cx.sheet.clone(),
+            cells: rows.cells,
             parts: Vec::new(),
         })
     }
@@ -488,6 +491,7 @@ impl Form<'_> {
         let mut rows = Rows {
             entries: BTreeMap::new(),
             own: BTreeMap::new(),
+            cells: BTreeMap::new(),
         };
         // Whether any input cell (扣分, 扣分原因) holds anything.
         let mut touched = false;
@@ -556,6 +560,7 @@ impl Form<'_> {
                 continue;
             }
             let (dr, dc) = (r, c0 + c_deduct);
+            rows.cells.insert(code.clone(), a1(dr, dc));
             let cell = get(c_deduct);
             if matches!(cell, Data::Empty) && no_value.contains(&(dr, dc)) {
                 cx.at(
