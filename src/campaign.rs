@@ -47,6 +47,42 @@ pub struct Campaign {
     pub limits: Limits,
     #[serde(default)]
     pub output: Output,
+    #[serde(default)]
+    pub scoring: Scoring,
+}
+
+/// `[scoring]`: how the 考核组's forms are combined.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scoring {
+    /// How the forms of several assessors for one unit combine.
+    pub assessors: AssessorMode,
+}
+
+/// How several assessors' deductions on one rule become the unit's.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssessorMode {
+    /// Every assessor must give the same deduction; a difference is an
+    /// error for the group to settle.
+    #[default]
+    Agree,
+    /// The mean, rounded half up to hundredths.
+    Mean,
+    /// The mean without the highest and the lowest (with three or more
+    /// assessors), rounded half up to hundredths.
+    TrimmedMean,
+}
+
+impl AssessorMode {
+    /// The value as written in the campaign file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssessorMode::Agree => "agree",
+            AssessorMode::Mean => "mean",
+            AssessorMode::TrimmedMean => "trimmed-mean",
+        }
+    }
 }
 
 /// `[output]`: which formats are written besides the PDFs.

@@ -6,6 +6,7 @@
 //! `cmd` wires one command to each step.
 
 pub mod archive;
+pub mod assess;
 pub mod assets;
 pub mod campaign;
 pub mod cli;

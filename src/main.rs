@@ -80,6 +80,16 @@ enum Command {
         #[arg(long)]
         accept_changed_rubric: bool,
     },
+    /// 收回各单位的自评表，为每个单位生成带自评的考核组评分表（assess/）和自评汇总表
+    #[command(name = "self")]
+    SelfAssessment {
+        /// 单位交回的自评表文件或目录
+        #[arg(required = true, value_name = "INPUT")]
+        inputs: Vec<PathBuf>,
+        /// 考核细则在评分表下发后被修改时，按新细则读取并列出改动
+        #[arg(long)]
+        accept_changed_rubric: bool,
+    },
     /// 收回评分表、评分，生成评分表存档、结果和考核结果通报
     Score {
         /// 评分表文件或目录
@@ -222,6 +232,9 @@ fn main() -> ExitCode {
         } | Command::Score {
             accept_changed_rubric: true,
             ..
+        } | Command::SelfAssessment {
+            accept_changed_rubric: true,
+            ..
         }
     );
     let ctx = Ctx {
@@ -250,6 +263,7 @@ fn main() -> ExitCode {
         Command::Score {
             inputs, partial, ..
         } => cmd::score::run(&ctx, &inputs, partial),
+        Command::SelfAssessment { inputs, .. } => cmd::self_round::run(&ctx, &inputs),
         Command::Verify { dir } => cmd::verify::run(&dir),
         Command::Fonts => cmd::fonts::run(&ctx),
         Command::Manual { file } => cmd::manual::run(file, ctx.quiet),

@@ -16,6 +16,39 @@ pub struct ItemScore {
     pub score: Pts,
     /// "①扣0.5分：资料不全", one per rule with a deduction (or the bonus/veto text).
     pub reasons: Vec<String>,
+    /// What the unit deducted itself on this item, when its
+    /// self-assessment is known.
+    pub self_deducted: Option<Pts>,
+}
+
+/// A rule on which the unit's self-assessment and the 考核组 differ.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Difference {
+    pub code: String,
+    pub item: u32,
+    /// Points the unit deducted itself, and the 考核组 (bonus: added).
+    pub own: Pts,
+    pub assessed: Pts,
+    /// "自评未扣、考核扣1分".
+    pub text: String,
+}
+
+impl Difference {
+    /// How far apart the two are, in points (a veto counts as 100).
+    pub fn gap(&self) -> Pts {
+        Pts((self.assessed.hundredths() - self.own.hundredths()).abs())
+    }
+}
+
+/// One assessor's own scoring of a unit, when several were combined.
+#[derive(Clone, Debug)]
+pub struct AssessorScore {
+    pub name: String,
+    pub file: String,
+    pub sha256: String,
+    pub score: Pts,
+    /// By rule code: the deductions (or bonus) this assessor entered.
+    pub entered: Vec<(String, Pts)>,
 }
 
 #[derive(Clone, Debug)]
@@ -35,6 +68,13 @@ pub struct UnitScore {
     pub grade: String,
     /// Subtotal per level-1 heading of scored items, in rubric order.
     pub subtotals: Vec<(String, Pts)>,
+    /// The unit's self-assessed score (its form carried by the 考核组's),
+    /// `None` without a self-assessment.
+    pub self_score: Option<Pts>,
+    /// Where the self-assessment and the 考核组 differ, rule by rule.
+    pub differences: Vec<Difference>,
+    /// Each assessor's own scoring, when several were combined.
+    pub assessors: Vec<AssessorScore>,
 }
 
 /// The circled number of rule `n` (①…⑳), for reasons.
@@ -108,6 +148,7 @@ pub fn score_unit(r: &Rubric, f: &Filled) -> UnitScore {
             deducted,
             score,
             reasons,
+            self_deducted: None,
         });
     }
     let subtotals = r
@@ -137,7 +178,113 @@ pub fn score_unit(r: &Rubric, f: &Filled) -> UnitScore {
         rank: 0,
         grade: String::new(),
         subtotals,
+        self_score: None,
+        differences: Vec::new(),
+        assessors: Vec::new(),
     }
+}
+
+/// Scores a unit's sheet: its entries, and when it is the 考核组's form
+/// the unit's self-assessment beside it and each assessor's own score.
+pub fn score_sheet(r: &Rubric, f: &Filled) -> UnitScore {
+    let mut u = score_unit(r, f);
+    if let Some(own) = &f.self_assessment {
+        let mine = Filled {
+            unit: f.unit.clone(),
+            rubric: f.rubric.clone(),
+            entries: own.entries.clone(),
+            ..Filled::default()
+        };
+        let s = score_unit(r, &mine);
+        u.self_score = Some(s.score);
+        for (i, si) in u.items.iter_mut().zip(&s.items) {
+            i.self_deducted = Some(si.deducted);
+        }
+        u.differences = differences(r, &mine, f);
+    }
+    u.assessors = f
+        .parts
+        .iter()
+        .map(|p| AssessorScore {
+            name: p.assessor.clone().unwrap_or_default(),
+            file: p.file.clone(),
+            sha256: p.sha256.clone(),
+            score: score_unit(r, p).score,
+            entered: p
+                .entries
+                .iter()
+                .filter(|(_, e)| e.amount > Pts::ZERO || e.veto)
+                .map(|(c, e)| {
+                    (
+                        c.clone(),
+                        if e.veto { Pts::from_int(100) } else { e.amount },
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    u
+}
+
+/// Rule by rule, where the unit's own entries and the 考核组's differ.
+fn differences(r: &Rubric, own: &Filled, assessed: &Filled) -> Vec<Difference> {
+    let mut out = Vec::new();
+    for (item, rule) in r.rules() {
+        let code = Rubric::code(item, rule);
+        let get = |f: &Filled| {
+            f.entries
+                .get(&code)
+                .map(|e| (e.amount, e.veto))
+                .unwrap_or_default()
+        };
+        let ((a, av), (b, bv)) = (get(own), get(assessed));
+        if (a, av) == (b, bv) {
+            continue;
+        }
+        let text = match item.kind {
+            ItemKind::Veto => {
+                let s = |v: bool| if v { "否决" } else { "未否决" };
+                format!("自评{}、考核{}", s(av), s(bv))
+            }
+            ItemKind::Bonus => {
+                let s = |p: Pts| {
+                    if p == Pts::ZERO {
+                        "未加分".to_string()
+                    } else {
+                        format!("加{p}分")
+                    }
+                };
+                format!("自评{}、考核{}", s(a), s(b))
+            }
+            _ => {
+                let s = |p: Pts| {
+                    if p == Pts::ZERO {
+                        "未扣".to_string()
+                    } else {
+                        format!("扣{p}分")
+                    }
+                };
+                format!("自评{}、考核{}", s(a), s(b))
+            }
+        };
+        let veto = |v: bool| if v { Pts::from_int(100) } else { Pts::ZERO };
+        out.push(Difference {
+            code,
+            item: item.no,
+            own: if item.kind == ItemKind::Veto {
+                veto(av)
+            } else {
+                a
+            },
+            assessed: if item.kind == ItemKind::Veto {
+                veto(bv)
+            } else {
+                b
+            },
+            text,
+        });
+    }
+    out
 }
 
 /// Ranks within each rubric group, highest first; equal scores share a rank
@@ -208,6 +355,22 @@ pub fn results_json(units: &[UnitScore]) -> Value {
                     "deducted": i.deducted,
                     "score": if i.kind.is_scored() { json!(i.score) } else { Value::Null },
                     "reasons": i.reasons,
+                    "self_deducted": i.self_deducted,
+                })).collect::<Vec<_>>(),
+                "self_score": u.self_score,
+                "differences": u.differences.iter().map(|d| json!({
+                    "code": d.code,
+                    "item": d.item,
+                    "self": d.own,
+                    "assessed": d.assessed,
+                    "text": d.text,
+                })).collect::<Vec<_>>(),
+                "assessors": u.assessors.iter().map(|a| json!({
+                    "name": a.name,
+                    "file": a.file,
+                    "sha256": a.sha256,
+                    "score": a.score,
+                    "entered": a.entered.iter().map(|(c, p)| json!({"code": c, "amount": p})).collect::<Vec<_>>(),
                 })).collect::<Vec<_>>(),
             })
         })
@@ -239,6 +402,7 @@ mod tests {
             unit: unit.into(),
             rubric: rubric.into(),
             entries: m,
+            ..Filled::default()
         }
     }
 

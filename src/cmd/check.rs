@@ -6,7 +6,6 @@ use crate::error::Result;
 use crate::failed;
 use crate::workbook::ingest::{self, Filled, Problem};
 use rayon::prelude::*;
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Reads every form; also reports two forms for one unit.
@@ -47,22 +46,9 @@ pub fn read_all_opts(
         problems.extend(p);
         forms.extend(f);
     }
-    let mut by_unit: BTreeMap<&str, &str> = BTreeMap::new();
-    for f in &forms {
-        if let Some(first) = by_unit.insert(&f.unit, &f.file) {
-            problems.push(Problem {
-                file: f.file.clone(),
-                sheet: None,
-                cell: None,
-                message: format!(
-                    "与 {first} 是同一单位（{}）的评分表，每个单位只能提交一份",
-                    f.unit
-                ),
-                error: true,
-                hint: None,
-            });
-        }
-    }
+    // Two versions of one sheet, and assessors who disagree where they
+    // must agree: reported here, so `check` shows what `score` would stop on.
+    problems.extend(crate::assess::combine(l, &forms).1);
     (forms, problems)
 }
 

@@ -90,6 +90,7 @@ pub fn sample_forms(l: &Loaded) -> Vec<Filled> {
             unit: u.name.clone(),
             rubric: u.rubric.clone(),
             entries: sample_entries(l.rubric(&u.rubric), i as u64),
+            ..Filled::default()
         })
         .collect();
     let code_of = |f: &Filled, kind: ItemKind| {

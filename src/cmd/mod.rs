@@ -10,6 +10,7 @@ pub mod notice;
 pub mod rubric;
 pub mod schedule;
 pub mod score;
+pub mod self_round;
 pub mod serve;
 pub mod verify;
 

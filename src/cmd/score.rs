@@ -43,9 +43,12 @@ pub fn score_forms(l: &Loaded, forms: &[Filled]) -> Result<Vec<UnitScore>> {
 /// Scores and ranks the units whose forms are in.
 pub fn score_present(l: &Loaded, forms: &[Filled]) -> Vec<UnitScore> {
     crate::timing::time(crate::timing::Stage::Score, || {
-        let units: Vec<UnitScore> = forms
+        // One sheet per unit: its form, or its assessors' forms combined
+        // (their problems were reported when the forms were read).
+        let sheets = crate::assess::combine(l, forms).0;
+        let units: Vec<UnitScore> = sheets
             .iter()
-            .map(|f| score::score_unit(l.rubric(&f.rubric), f))
+            .map(|f| score::score_sheet(l.rubric(&f.rubric), f))
             .collect();
         let ids: Vec<String> = l.rubrics.iter().map(|r| r.id.clone()).collect();
         score::rank(units, &l.campaign, &ids)
@@ -96,7 +99,8 @@ pub fn result_files_partial(
             cache::results(cache, &campaign, l, units, missing)?,
         ),
     ];
-    let books: Result<Files> = forms
+    let sheets = crate::assess::combine(l, forms).0;
+    let books: Result<Files> = sheets
         .par_iter()
         .map(|f| {
             let unit = l.unit(&f.unit).expect("forms are matched to units");

@@ -243,7 +243,12 @@ pub fn form(
     // What the form is made of: not the file it was read from, so that the
     // same entries give the same cached form wherever they came from.
     let key = || {
-        let entries = fill.map(|f| (&f.unit, &f.rubric, &f.entries));
+        let entries = fill.map(|f| {
+            (
+                (&f.unit, &f.rubric, &f.entries),
+                (f.kind, &f.assessor, &f.self_assessment),
+            )
+        });
         let mut k = Key::new("xlsx-form");
         k.add(campaign.as_bytes())
             .add(format!("{unit:?}").as_bytes())

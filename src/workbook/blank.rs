@@ -7,47 +7,16 @@ use super::*;
 use crate::campaign::{Campaign, Loaded, Unit};
 use crate::error::Result;
 use crate::failed;
-use crate::rubric::{Deduction, ItemKind, Rubric};
-use crate::workbook::ingest::Filled;
+use crate::points::Pts;
+use crate::rubric::{Deduction, Item, ItemKind, Rubric, Rule as RubricRule};
+use crate::workbook::ingest::{Entry, Filled};
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
     FormatBorder, Formula, Workbook, Worksheet, XlsxError,
 };
 
-/// Where the columns are on the scoring sheet.
-pub struct Layout {
-    pub level2: bool,
-    pub c_level1: u16,
-    pub c_level2: u16,
-    pub c_content: u16,
-    pub c_code: u16,
-    pub c_rule: u16,
-    pub c_points: u16,
-    pub c_deduct: u16,
-    pub c_reason: u16,
-    pub c_score: u16,
-    pub header_row: u32,
-}
-
-impl Layout {
-    pub fn for_rubric(r: &Rubric) -> Layout {
-        let level2 = r.has_level2();
-        let o = if level2 { 1 } else { 0 };
-        Layout {
-            level2,
-            c_level1: 0,
-            c_level2: 1,
-            c_content: 1 + o,
-            c_code: 2 + o,
-            c_rule: 3 + o,
-            c_points: 4 + o,
-            c_deduct: 5 + o,
-            c_reason: 6 + o,
-            c_score: 7 + o,
-            header_row: 2,
-        }
-    }
-}
+pub use super::layout::{Col, FormKind, Layout};
+use super::layout::{H_ASSESSOR, W_CONTENT, W_RULE};
 
 /// Display width of a text in column units: a hanzi is two, ASCII one.
 fn text_width(s: &str) -> f64 {
@@ -61,10 +30,6 @@ fn height_for(text: &str, width: f64) -> f64 {
     let lines = (text_width(text) / (width - 1.0).max(1.0)).ceil().max(1.0);
     lines * 14.5 + 4.0
 }
-
-const W_CONTENT: f64 = 36.0;
-const W_RULE: f64 = 52.0;
-const W_REASON: f64 = 28.0;
 
 fn col_name(c: u16) -> String {
     ((b'A' + c as u8) as char).to_string()
@@ -84,6 +49,9 @@ struct Formats {
     input_text: Format,
     score: Format,
     total_label: Format,
+    /// The self-assessment on the assessor form: shown, not changed.
+    locked_num: Format,
+    locked_text: Format,
 }
 
 fn formats() -> Formats {
@@ -117,6 +85,12 @@ fn formats() -> Formats {
             .clone()
             .set_align(FormatAlign::Center)
             .set_num_format("0.##"),
+        locked_num: base
+            .clone()
+            .set_align(FormatAlign::Center)
+            .set_num_format("0.##")
+            .set_background_color(Color::RGB(0xEDEDED)),
+        locked_text: base.clone().set_background_color(Color::RGB(0xEDEDED)),
         total_label: base.set_font_name("黑体").set_align(FormatAlign::Center),
     }
 }
@@ -153,13 +127,34 @@ fn write_form(l: &Loaded, unit: &Unit, fill: Option<&Filled>) -> Result<Vec<u8>>
             .set_company(c.issuer.name.clone())
             .set_creation_datetime(&created),
     );
-    let f = formats();
     let ws = wb.add_worksheet();
     ws.set_name(SCORING_SHEET).map_err(x)?;
-    scoring_sheet(ws, c, r, unit, &f, fill).map_err(x)?;
+    scoring_sheet(ws, c, r, unit, fill).map_err(x)?;
     let meta = wb.add_worksheet();
-    meta_sheet(meta, c, r, unit).map_err(x)?;
+    meta_sheet(meta, c, r, unit, fill).map_err(x)?;
     wb.save_to_buffer().map_err(x)
+}
+
+/// What one sheet is written from: the layout, the campaign, the unit's
+/// rubric and, for a filled or assessor form, the entries.
+struct Sheet<'a> {
+    lay: Layout,
+    c: &'a Campaign,
+    r: &'a Rubric,
+    unit: &'a Unit,
+    f: Formats,
+    fill: Option<&'a Filled>,
+    /// The score of the entries, stored beside each formula: LibreOffice
+    /// shows stored values of an .xlsx until it recalculates.
+    sc: crate::score::UnitScore,
+}
+
+/// Rows of the sheet that the totals refer to.
+#[derive(Default)]
+struct Marks {
+    first_data: u32,
+    bonus: Option<u32>,
+    veto: Option<u32>,
 }
 
 fn scoring_sheet(
@@ -167,186 +162,290 @@ fn scoring_sheet(
     c: &Campaign,
     r: &Rubric,
     unit: &Unit,
-    f: &Formats,
     fill: Option<&Filled>,
 ) -> std::result::Result<(), XlsxError> {
-    let lay = Layout::for_rubric(r);
-    let last = lay.c_score;
-    ws.merge_range(0, 0, 0, last, &form_title(c), &f.title)?;
-    ws.set_row_height(0, 30)?;
-    ws.merge_range(
-        1,
-        0,
-        1,
-        lay.c_rule,
-        &format!("被考核单位：{}", unit.name),
-        &f.info,
-    )?;
-    ws.merge_range(1, lay.c_points, 1, last, &r.title, &f.info)?;
-    // Headings: the seed's columns, then the input columns.
-    let h = &r.headers;
-    let mut heads: Vec<(u16, &str, f64)> = vec![(
-        lay.c_level1,
-        h.first().map(String::as_str).unwrap_or("一级标题"),
-        8.0,
-    )];
-    if lay.level2 {
-        heads.push((
-            lay.c_level2,
-            h.get(1).map(String::as_str).unwrap_or("二级标题"),
-            12.0,
-        ));
-    }
-    heads.extend([
-        (
-            lay.c_content,
-            h.get(if lay.level2 { 2 } else { 1 })
-                .map(String::as_str)
-                .unwrap_or("考核内容"),
-            W_CONTENT,
-        ),
-        (lay.c_code, H_CODE, 6.0),
-        (
-            lay.c_rule,
-            h.get(if lay.level2 { 3 } else { 2 })
-                .map(String::as_str)
-                .unwrap_or("评分细则"),
-            W_RULE,
-        ),
-        (lay.c_points, "分值", 6.0),
-        (lay.c_deduct, H_DEDUCT, 7.0),
-        (lay.c_reason, H_REASON, W_REASON),
-        (lay.c_score, "得分", 7.0),
-    ]);
-    for (col, text, width) in heads {
-        ws.write_string_with_format(lay.header_row, col, text, &f.header)?;
-        ws.set_column_width(col, width)?;
-    }
-    ws.set_row_height(lay.header_row, 24)?;
-
-    // The values the formulas compute, stored with them: LibreOffice shows
-    // stored values of an .xlsx until it recalculates.
-    let empty;
-    let fill_or_empty = match fill {
-        Some(f) => f,
-        None => {
-            empty = Filled {
-                file: String::new(),
-                sha256: String::new(),
-                unit: unit.name.clone(),
-                rubric: r.id.clone(),
-                entries: Default::default(),
-            };
-            &empty
-        }
+    let kind = fill.map(|f| f.kind).unwrap_or_default();
+    let empty = Filled {
+        unit: unit.name.clone(),
+        rubric: r.id.clone(),
+        ..Filled::default()
     };
-    let sc = crate::score::score_unit(r, fill_or_empty);
-    let entered = |code: &str| fill.and_then(|fl| fl.entries.get(code));
-    let mut row = lay.header_row + 1;
-    let first_data = row;
-    let mut bonus_cell = None;
-    let mut veto_cell = None;
-    // level-1 and level-2 cells merge over runs of equal values
-    let mut runs: Vec<(u16, u32, u32, String)> = Vec::new();
-    for item in &r.items {
-        let top = row;
-        for rule in &item.rules {
-            let code = Rubric::code(item, rule);
-            ws.write_string_with_format(row, lay.c_code, &code, &f.center)?;
-            ws.write_string_with_format(row, lay.c_rule, &rule.text, &f.cell)?;
-            let d = col_name(lay.c_deduct);
-            match item.kind {
-                ItemKind::Bonus => {
-                    let cap = match rule.deduction {
-                        Deduction::Bonus { cap, .. } => cap,
-                        _ => crate::points::Pts::from_int(5),
-                    };
-                    ws.write_string_with_format(row, lay.c_points, format!("≤{cap}"), &f.center)?;
-                    let dv = DataValidation::new()
-                        .allow_whole_number(DataValidationRule::Between(0, (cap.hundredths() / 100) as i32))
-                        .set_input_title("加分")?
-                        .set_input_message(format!("在“扣分”栏填写所得加分（0至{cap}的整数），在“扣分原因”栏写明受表彰事项。"))?
-                        .set_error_title("加分超出范围")?
-                        .set_error_message(format!("加分应为 0 至 {cap} 的整数。"))?;
-                    ws.add_data_validation(row, lay.c_deduct, row, lay.c_deduct, &dv)?;
-                    ws.write_blank(row, lay.c_deduct, &f.input_num)?;
-                    ws.write_formula_with_format(
-                        row,
-                        lay.c_score,
-                        Formula::new(format!("=IF({d}{0}=\"\",0,{d}{0})", row + 1)).set_result(
-                            entered(&code)
-                                .map(|e| e.amount)
-                                .unwrap_or_default()
-                                .to_string(),
-                        ),
-                        &f.score,
-                    )?;
-                    bonus_cell = Some(row);
-                }
-                ItemKind::Veto => {
-                    ws.write_string_with_format(row, lay.c_points, "", &f.center)?;
-                    let dv = DataValidation::new()
-                        .allow_list_strings(&["否", "是"])?
-                        .set_input_title("一票否决")?
-                        .set_input_message("发生较大以上生产安全事故填“是”，并在“扣分原因”栏写明事故情况；否则填“否”。")?
-                        .set_error_title("只能填“是”或“否”")?
-                        .set_error_message("请从列表中选择“是”或“否”。")?;
-                    ws.add_data_validation(row, lay.c_deduct, row, lay.c_deduct, &dv)?;
-                    ws.write_blank(row, lay.c_deduct, &f.input_num)?;
-                    ws.write_formula_with_format(
-                        row,
-                        lay.c_score,
-                        // "否" rather than "": an empty cached text reads as 0.
-                        Formula::new(format!("=IF({d}{}=\"是\",\"否决\",\"否\")", row + 1))
-                            .set_result(if sc.veto { "否决" } else { "否" }),
-                        &f.center,
-                    )?;
-                    veto_cell = Some(row);
-                }
-                _ => {
-                    let pts = rule.points.unwrap_or_default();
-                    ws.write_number_with_format(row, lay.c_points, pts.to_f64(), &f.score)?;
-                    let dv = DataValidation::new()
-                        .allow_decimal_number(DataValidationRule::Between(0.0, pts.to_f64()))
-                        .set_input_title(format!("{code} 扣分（0至{pts}分）"))?
-                        .set_input_message(format!("填写本条扣分，0 至 {pts} 分；扣分时须在“扣分原因”栏写明原因。不扣分可留空或填 0。"))?
-                        .set_error_title("扣分超出范围")?
-                        .set_error_message(format!("本条分值为 {pts} 分，扣分应在 0 至 {pts} 之间。"))?;
-                    ws.add_data_validation(row, lay.c_deduct, row, lay.c_deduct, &dv)?;
-                    ws.write_blank(row, lay.c_deduct, &f.input_num)?;
-                }
-            }
-            ws.write_blank(row, lay.c_reason, &f.input_text)?;
-            if let Some(e) = fill.and_then(|fl| fl.entries.get(&code)) {
-                if item.kind == ItemKind::Veto {
-                    ws.write_string_with_format(
-                        row,
-                        lay.c_deduct,
-                        if e.veto { "是" } else { "否" },
-                        &f.input_num,
-                    )?;
-                } else if e.amount > crate::points::Pts::ZERO {
-                    ws.write_number_with_format(
-                        row,
-                        lay.c_deduct,
-                        e.amount.to_f64(),
-                        &f.input_num,
-                    )?;
-                }
-                if !e.reason.is_empty() {
-                    ws.write_string_with_format(row, lay.c_reason, &e.reason, &f.input_text)?;
-                }
-            }
-            row += 1;
+    let s = Sheet {
+        lay: Layout::new(r, kind),
+        c,
+        r,
+        unit,
+        f: formats(),
+        fill,
+        sc: crate::score::score_unit(r, fill.unwrap_or(&empty)),
+    };
+    s.title_rows(ws)?;
+    s.header_row(ws)?;
+    let (marks, end) = s.rule_rows(ws)?;
+    let end = s.totals(ws, &marks, end)?;
+    s.print_and_protect(ws, end)
+}
+
+impl Sheet<'_> {
+    fn entry(&self, code: &str) -> Option<&Entry> {
+        self.fill.and_then(|fl| fl.entries.get(code))
+    }
+
+    fn self_entry(&self, code: &str) -> Option<&Entry> {
+        self.fill
+            .and_then(|fl| fl.self_assessment.as_ref())
+            .and_then(|s| s.entries.get(code))
+    }
+
+    /// The title, the unit and rubric line, and on the assessor form the
+    /// 考核人 line with its input cell.
+    fn title_rows(&self, ws: &mut Worksheet) -> std::result::Result<(), XlsxError> {
+        let (lay, f) = (&self.lay, &self.f);
+        let title = match lay.kind {
+            FormKind::Unit => form_title(self.c),
+            FormKind::Assessor => format!("{}（考核组）", form_title(self.c)),
+        };
+        ws.merge_range(0, 0, 0, lay.last(), &title, &f.title)?;
+        ws.set_row_height(0, 30)?;
+        let rule = lay.at(Col::Rule);
+        ws.merge_range(
+            1,
+            0,
+            1,
+            rule,
+            &format!("被考核单位：{}", self.unit.name),
+            &f.info,
+        )?;
+        ws.merge_range(1, rule + 1, 1, lay.last(), &self.r.title, &f.info)?;
+        if lay.kind == FormKind::Assessor {
+            let code = lay.at(Col::Code);
+            ws.merge_range(
+                2,
+                0,
+                2,
+                code,
+                &format!("{H_ASSESSOR}（填写本人姓名）："),
+                &f.info,
+            )?;
+            let name = self
+                .fill
+                .and_then(|fl| fl.assessor.as_deref())
+                .unwrap_or("");
+            ws.write_string_with_format(2, rule, name, &f.input_text)?;
+            ws.merge_range(
+                2,
+                rule + 1,
+                2,
+                lay.last(),
+                "左侧“自评扣分”“自评说明”是单位自评，不能修改；考核组在“扣分”“扣分原因”栏评分",
+                &f.info,
+            )?;
+            ws.set_row_height(2, 22)?;
         }
-        let bottom = row - 1;
+        Ok(())
+    }
+
+    fn header_row(&self, ws: &mut Worksheet) -> std::result::Result<(), XlsxError> {
+        let lay = &self.lay;
+        for (i, col) in lay.cols().iter().enumerate() {
+            let i = i as u16;
+            ws.write_string_with_format(lay.header_row, i, col.heading(self.r), &self.f.header)?;
+            ws.set_column_width(i, col.width())?;
+        }
+        ws.set_row_height(lay.header_row, 24)?;
+        Ok(())
+    }
+
+    /// Every rule's row, item by item, then the level-1 and level-2 cells
+    /// merged over runs of equal headings. Returns the first row after.
+    fn rule_rows(&self, ws: &mut Worksheet) -> std::result::Result<(Marks, u32), XlsxError> {
+        let lay = &self.lay;
+        let mut row = lay.header_row + 1;
+        let mut marks = Marks {
+            first_data: row,
+            ..Marks::default()
+        };
+        let mut runs: Vec<(u16, u32, u32, String)> = Vec::new();
+        for item in &self.r.items {
+            let top = row;
+            for rule in &item.rules {
+                self.rule_row(ws, item, rule, row, &mut marks)?;
+                row += 1;
+            }
+            self.item_cells(ws, item, top, row - 1)?;
+            let mut push_run =
+                |col: u16, text: &str| match runs.iter_mut().rev().find(|x| x.0 == col) {
+                    Some(last) if last.3 == text && last.2 + 1 == top => last.2 = row - 1,
+                    _ => runs.push((col, top, row - 1, text.to_string())),
+                };
+            push_run(lay.at(Col::Level1), &item.level1);
+            if lay.level2 {
+                push_run(lay.at(Col::Level2), item.level2.as_deref().unwrap_or(""));
+            }
+        }
+        for (col, a, b, text) in runs {
+            if b > a {
+                ws.merge_range(a, col, b, col, &text, &self.f.center)?;
+            } else {
+                ws.write_string_with_format(a, col, &text, &self.f.center)?;
+            }
+        }
+        Ok((marks, row))
+    }
+
+    /// One rule: 编号, its text, 分值 and the input cells with their
+    /// validation (a deduction, the bonus or the veto), the entries when
+    /// there are some, and the self-assessment beside them.
+    fn rule_row(
+        &self,
+        ws: &mut Worksheet,
+        item: &Item,
+        rule: &RubricRule,
+        row: u32,
+        marks: &mut Marks,
+    ) -> std::result::Result<(), XlsxError> {
+        let (lay, f) = (&self.lay, &self.f);
+        let code = Rubric::code(item, rule);
+        let (c_deduct, c_reason) = (lay.at(Col::Deduct), lay.at(Col::Reason));
+        ws.write_string_with_format(row, lay.at(Col::Code), &code, &f.center)?;
+        ws.write_string_with_format(row, lay.at(Col::Rule), &rule.text, &f.cell)?;
+        let d = col_name(c_deduct);
+        let c_points = lay.at(Col::Points);
+        let c_score = lay.at(Col::Score);
+        match item.kind {
+            ItemKind::Bonus => {
+                let cap = match rule.deduction {
+                    Deduction::Bonus { cap, .. } => cap,
+                    _ => Pts::from_int(5),
+                };
+                ws.write_string_with_format(row, c_points, format!("≤{cap}"), &f.center)?;
+                let dv = DataValidation::new()
+                    .allow_whole_number(DataValidationRule::Between(
+                        0,
+                        (cap.hundredths() / 100) as i32,
+                    ))
+                    .set_input_title("加分")?
+                    .set_input_message(format!(
+                        "在“扣分”栏填写所得加分（0至{cap}的整数），在“扣分原因”栏写明受表彰事项。"
+                    ))?
+                    .set_error_title("加分超出范围")?
+                    .set_error_message(format!("加分应为 0 至 {cap} 的整数。"))?;
+                ws.add_data_validation(row, c_deduct, row, c_deduct, &dv)?;
+                ws.write_blank(row, c_deduct, &f.input_num)?;
+                let got = self.entry(&code).map(|e| e.amount).unwrap_or_default();
+                ws.write_formula_with_format(
+                    row,
+                    c_score,
+                    Formula::new(format!("=IF({d}{0}=\"\",0,{d}{0})", row + 1))
+                        .set_result(got.to_string()),
+                    &f.score,
+                )?;
+                marks.bonus = Some(row);
+            }
+            ItemKind::Veto => {
+                ws.write_string_with_format(row, c_points, "", &f.center)?;
+                let dv = DataValidation::new()
+                    .allow_list_strings(&["否", "是"])?
+                    .set_input_title("一票否决")?
+                    .set_input_message("发生较大以上生产安全事故填“是”，并在“扣分原因”栏写明事故情况；否则填“否”。")?
+                    .set_error_title("只能填“是”或“否”")?
+                    .set_error_message("请从列表中选择“是”或“否”。")?;
+                ws.add_data_validation(row, c_deduct, row, c_deduct, &dv)?;
+                ws.write_blank(row, c_deduct, &f.input_num)?;
+                ws.write_formula_with_format(
+                    row,
+                    c_score,
+                    // "否" rather than "": an empty cached text reads as 0.
+                    Formula::new(format!("=IF({d}{}=\"是\",\"否决\",\"否\")", row + 1))
+                        .set_result(if self.sc.veto { "否决" } else { "否" }),
+                    &f.center,
+                )?;
+                marks.veto = Some(row);
+            }
+            _ => {
+                let pts = rule.points.unwrap_or_default();
+                ws.write_number_with_format(row, c_points, pts.to_f64(), &f.score)?;
+                let dv = DataValidation::new()
+                    .allow_decimal_number(DataValidationRule::Between(0.0, pts.to_f64()))
+                    .set_input_title(format!("{code} 扣分（0至{pts}分）"))?
+                    .set_input_message(format!("填写本条扣分，0 至 {pts} 分；扣分时须在“扣分原因”栏写明原因。不扣分可留空或填 0。"))?
+                    .set_error_title("扣分超出范围")?
+                    .set_error_message(format!("本条分值为 {pts} 分，扣分应在 0 至 {pts} 之间。"))?;
+                ws.add_data_validation(row, c_deduct, row, c_deduct, &dv)?;
+                ws.write_blank(row, c_deduct, &f.input_num)?;
+            }
+        }
+        ws.write_blank(row, c_reason, &f.input_text)?;
+        if let Some(e) = self.entry(&code) {
+            self.write_entry(
+                ws,
+                row,
+                c_deduct,
+                c_reason,
+                item.kind,
+                e,
+                &f.input_num,
+                &f.input_text,
+            )?;
+        }
+        if lay.kind == FormKind::Assessor {
+            let (sd, sr) = (lay.at(Col::SelfDeduct), lay.at(Col::SelfReason));
+            ws.write_blank(row, sd, &f.locked_num)?;
+            ws.write_blank(row, sr, &f.locked_text)?;
+            if let Some(e) = self.self_entry(&code) {
+                self.write_entry(ws, row, sd, sr, item.kind, e, &f.locked_num, &f.locked_text)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// An entry into its 扣分 and 扣分原因 cells (text always as text).
+    #[allow(clippy::too_many_arguments)]
+    fn write_entry(
+        &self,
+        ws: &mut Worksheet,
+        row: u32,
+        c_amount: u16,
+        c_reason: u16,
+        kind: ItemKind,
+        e: &Entry,
+        num: &Format,
+        text: &Format,
+    ) -> std::result::Result<(), XlsxError> {
+        if kind == ItemKind::Veto {
+            ws.write_string_with_format(row, c_amount, if e.veto { "是" } else { "否" }, num)?;
+        } else if e.amount > Pts::ZERO {
+            ws.write_number_with_format(row, c_amount, e.amount.to_f64(), num)?;
+        }
+        if !e.reason.is_empty() {
+            ws.write_string_with_format(row, c_reason, &e.reason, text)?;
+        }
+        Ok(())
+    }
+
+    /// The item's content over its rules, the rows tall enough to show
+    /// them, and the item's live score.
+    fn item_cells(
+        &self,
+        ws: &mut Worksheet,
+        item: &Item,
+        top: u32,
+        bottom: u32,
+    ) -> std::result::Result<(), XlsxError> {
+        let (lay, f) = (&self.lay, &self.f);
         let content = format!("{}.{}", item.no, item.content);
         // Neither Excel nor LibreOffice sizes rows under merged cells: set
         // heights that show every rule, and the item's content over them.
         let mut heights: Vec<f64> = item
             .rules
             .iter()
-            .map(|r| height_for(&r.text, W_RULE))
+            .map(|r| {
+                let own = self
+                    .self_entry(&Rubric::code(item, r))
+                    .map(|e| height_for(&e.reason, Col::SelfReason.width()))
+                    .unwrap_or(0.0);
+                height_for(&r.text, W_RULE).max(own)
+            })
             .collect();
         let need = height_for(&content, W_CONTENT);
         let have: f64 = heights.iter().sum();
@@ -357,116 +456,112 @@ fn scoring_sheet(
         for (k, h) in heights.iter().enumerate() {
             ws.set_row_height(top + k as u32, h.min(409.0))?;
         }
+        let c_content = lay.at(Col::Content);
         if bottom > top {
-            ws.merge_range(top, lay.c_content, bottom, lay.c_content, &content, &f.cell)?;
+            ws.merge_range(top, c_content, bottom, c_content, &content, &f.cell)?;
         } else {
-            ws.write_string_with_format(top, lay.c_content, &content, &f.cell)?;
+            ws.write_string_with_format(top, c_content, &content, &f.cell)?;
         }
         if item.kind.is_scored() {
-            let (p, d) = (col_name(lay.c_points), col_name(lay.c_deduct));
+            let (p, d) = (col_name(lay.at(Col::Points)), col_name(lay.at(Col::Deduct)));
             let formula = Formula::new(format!(
                 "=SUM({p}{a}:{p}{b})-SUM({d}{a}:{d}{b})",
                 a = top + 1,
                 b = bottom + 1
             ))
             .set_result(
-                sc.items
+                self.sc
+                    .items
                     .iter()
                     .find(|i| i.no == item.no)
                     .map(|i| i.score)
                     .unwrap_or_default()
                     .to_string(),
             );
+            let c_score = lay.at(Col::Score);
             if bottom > top {
-                ws.merge_range(top, lay.c_score, bottom, lay.c_score, "", &f.score)?;
+                ws.merge_range(top, c_score, bottom, c_score, "", &f.score)?;
             }
-            ws.write_formula_with_format(top, lay.c_score, formula, &f.score)?;
+            ws.write_formula_with_format(top, c_score, formula, &f.score)?;
         }
-        let mut push_run = |col: u16, text: &str| match runs.iter_mut().rev().find(|x| x.0 == col) {
-            Some(last) if last.3 == text && last.2 + 1 == top => last.2 = bottom,
-            _ => runs.push((col, top, bottom, text.to_string())),
-        };
-        push_run(lay.c_level1, &item.level1);
-        if lay.level2 {
-            push_run(lay.c_level2, item.level2.as_deref().unwrap_or(""));
-        }
+        Ok(())
     }
-    for (col, a, b, text) in runs {
-        if b > a {
-            ws.merge_range(a, col, b, col, &text, &f.center)?;
-        } else {
-            ws.write_string_with_format(a, col, &text, &f.center)?;
-        }
-    }
-    // Totals: live, so the unit sees its score as it types.
-    let s = col_name(lay.c_score);
-    let base_sum = format!(
-        "SUM({s}{}:{s}{})-{}",
-        first_data + 1,
-        row,
-        bonus_cell
+
+    /// 基本得分, 加分, 总分 and 一票否决: live, so the person filling the
+    /// form sees the score as they type. Returns the row after them.
+    fn totals(
+        &self,
+        ws: &mut Worksheet,
+        marks: &Marks,
+        mut row: u32,
+    ) -> std::result::Result<u32, XlsxError> {
+        let (lay, f, sc) = (&self.lay, &self.f, &self.sc);
+        let s = col_name(lay.at(Col::Score));
+        let (c_label, c_reason, c_score) = (
+            lay.at(Col::Reason) - 1,
+            lay.at(Col::Reason),
+            lay.at(Col::Score),
+        );
+        let bonus = marks
+            .bonus
             .map(|b| format!("{s}{}", b + 1))
-            .unwrap_or_else(|| "0".into())
-    );
-    let total_rows: [(&str, String, String); 3] = [
-        (
-            "基本得分（计分项目与减分项）",
-            format!("={base_sum}"),
-            sc.base.to_string(),
-        ),
-        (
-            "加分",
-            bonus_cell
-                .map(|b| format!("={s}{}", b + 1))
-                .unwrap_or_else(|| "=0".into()),
-            sc.bonus.to_string(),
-        ),
-        (
-            "总分",
-            format!(
-                "={base_sum}+{}",
-                bonus_cell
-                    .map(|b| format!("{s}{}", b + 1))
-                    .unwrap_or_else(|| "0".into())
+            .unwrap_or_else(|| "0".into());
+        let base_sum = format!("SUM({s}{}:{s}{})-{bonus}", marks.first_data + 1, row);
+        let total_rows: [(&str, String, String); 3] = [
+            (
+                "基本得分（计分项目与减分项）",
+                format!("={base_sum}"),
+                sc.base.to_string(),
             ),
-            sc.score.to_string(),
-        ),
-    ];
-    for (label, formula, value) in total_rows {
-        ws.merge_range(row, 0, row, lay.c_deduct, label, &f.total_label)?;
-        ws.write_blank(row, lay.c_reason, &f.cell)?;
-        ws.write_formula_with_format(
-            row,
-            lay.c_score,
-            Formula::new(formula).set_result(value),
-            &f.score,
-        )?;
-        row += 1;
+            ("加分", format!("={bonus}"), sc.bonus.to_string()),
+            ("总分", format!("={base_sum}+{bonus}"), sc.score.to_string()),
+        ];
+        for (label, formula, value) in total_rows {
+            ws.merge_range(row, 0, row, c_label, label, &f.total_label)?;
+            ws.write_blank(row, c_reason, &f.cell)?;
+            ws.write_formula_with_format(
+                row,
+                c_score,
+                Formula::new(formula).set_result(value),
+                &f.score,
+            )?;
+            row += 1;
+        }
+        if let Some(v) = marks.veto {
+            let d = col_name(lay.at(Col::Deduct));
+            ws.merge_range(row, 0, row, c_label, "一票否决", &f.total_label)?;
+            ws.write_blank(row, c_reason, &f.cell)?;
+            ws.write_formula_with_format(
+                row,
+                c_score,
+                Formula::new(format!("=IF({d}{}=\"是\",\"是\",\"否\")", v + 1))
+                    .set_result(if sc.veto { "是" } else { "否" }),
+                &f.center,
+            )?;
+            row += 1;
+        }
+        Ok(row)
     }
-    if let Some(v) = veto_cell {
-        let d = col_name(lay.c_deduct);
-        ws.merge_range(row, 0, row, lay.c_deduct, "一票否决", &f.total_label)?;
-        ws.write_blank(row, lay.c_reason, &f.cell)?;
-        ws.write_formula_with_format(
-            row,
-            lay.c_score,
-            Formula::new(format!("=IF({d}{}=\"是\",\"是\",\"否\")", v + 1))
-                .set_result(if sc.veto { "是" } else { "否" }),
-            &f.center,
-        )?;
+
+    /// A4 landscape, headings on every page, one page wide; everything but
+    /// the input cells locked (no password).
+    fn print_and_protect(
+        &self,
+        ws: &mut Worksheet,
+        _end: u32,
+    ) -> std::result::Result<(), XlsxError> {
+        let lay = &self.lay;
+        ws.set_paper_size(9);
+        ws.set_landscape();
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(lay.header_row, lay.header_row)?;
+        ws.set_print_center_horizontally(true);
+        ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
+        ws.set_footer("&C第 &P 页，共 &N 页");
+        ws.set_freeze_panes(lay.header_row + 1, 0)?;
+        ws.protect();
+        Ok(())
     }
-    // Print: A4 landscape, headings on every page, one page wide.
-    ws.set_paper_size(9);
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(lay.header_row, lay.header_row)?;
-    ws.set_print_center_horizontally(true);
-    ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
-    ws.set_footer("&C第 &P 页，共 &N 页");
-    ws.set_freeze_panes(lay.header_row + 1, 0)?;
-    // Everything but the input cells is locked; no password.
-    ws.protect();
-    Ok(())
 }
 
 fn meta_sheet(
@@ -474,18 +569,31 @@ fn meta_sheet(
     c: &Campaign,
     r: &Rubric,
     unit: &Unit,
+    fill: Option<&Filled>,
 ) -> std::result::Result<(), XlsxError> {
     ws.set_name(META_SHEET)?;
-    let rows = [
-        (META_FORMAT, FORMAT_VERSION),
-        (META_CAMPAIGN, c.id.as_str()),
-        (META_RUBRIC, r.id.as_str()),
-        (META_RUBRIC_HASH, r.content_hash.as_str()),
-        (META_UNIT, unit.name.as_str()),
+    let kind = fill.map(|f| f.kind).unwrap_or_default();
+    let mut rows = vec![
+        (META_FORMAT, FORMAT_VERSION.to_string()),
+        (META_CAMPAIGN, c.id.clone()),
+        (META_RUBRIC, r.id.clone()),
+        (META_RUBRIC_HASH, r.content_hash.clone()),
+        (META_UNIT, unit.name.clone()),
     ];
+    // The assessor form says so, and carries what the self columns must
+    // hold: an edited self-assessment is found when the form comes back.
+    if kind == FormKind::Assessor {
+        let own = fill.and_then(|f| f.self_assessment.as_ref());
+        rows.push((META_FORM, kind.meta().to_string()));
+        rows.push((META_SELF_HASH, own.map(|s| s.hash()).unwrap_or_default()));
+        rows.push((
+            META_SELF_FILE,
+            own.map(|s| s.file_sha256.clone()).unwrap_or_default(),
+        ));
+    }
     for (i, (k, v)) in rows.iter().enumerate() {
         ws.write_string(i as u32, 0, *k)?;
-        ws.write_string(i as u32, 1, *v)?;
+        ws.write_string(i as u32, 1, v)?;
     }
     ws.set_hidden(true);
     ws.protect();

@@ -2,12 +2,15 @@
 //! back. The two sides share the names below, so a form kaohe wrote is a form
 //! kaohe can read.
 
+pub mod assessor;
 pub mod blank;
 pub mod ingest;
 #[cfg(test)]
 mod reader_tests;
+pub mod layout;
 pub mod results;
 pub mod scan;
+pub mod summary;
 
 /// The sheet a unit fills in.
 pub const SCORING_SHEET: &str = "评分表";
@@ -23,6 +26,13 @@ pub const META_RUBRIC: &str = "rubric";
 pub const META_RUBRIC_HASH: &str = "rubric_sha256";
 pub const META_UNIT: &str = "unit";
 pub const META_FORMAT: &str = "format";
+/// Which round the form belongs to (`assessor` on the 考核组's form; absent
+/// on the unit's own form).
+pub const META_FORM: &str = "form";
+/// On the assessor form: the hash of the self-assessment its read-only
+/// columns carry, and the SHA-256 of the unit's file it came from.
+pub const META_SELF_HASH: &str = "self_sha256";
+pub const META_SELF_FILE: &str = "self_file_sha256";
 /// Version of the form layout.
 pub const FORMAT_VERSION: &str = "kaohe-form-1";
 

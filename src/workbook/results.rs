@@ -153,6 +153,7 @@ fn write(l: &Loaded, units: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
         ws.set_repeat_rows(1, 1).map_err(x)?;
         ws.set_freeze_panes(2, 2).map_err(x)?;
     }
+    gaps_sheet(&mut wb, units).map_err(x)?;
     wb.save_to_buffer().map_err(x)
 }
 
@@ -206,4 +207,84 @@ fn row_height(texts: &[String], widths: &[f64]) -> f64 {
         .map(|(s, w)| lines(s, *w))
         .fold(1.0, f64::max);
     n * 15.0 + 6.0
+}
+
+/// The largest gaps between a unit's self-assessment and the 考核组's
+/// scoring shown per unit (at most five each).
+const GAPS_PER_UNIT: usize = 5;
+
+/// `自评与考核对照`: each unit with a self-assessment, its self-assessed
+/// and assessed scores side by side, and the rules where the two differ
+/// most (`自评未扣、考核扣1分`). Only when some unit has one.
+fn gaps_sheet(wb: &mut Workbook, units: &[UnitScore]) -> std::result::Result<(), XlsxError> {
+    let with: Vec<&UnitScore> = units.iter().filter(|u| u.self_score.is_some()).collect();
+    if with.is_empty() {
+        return Ok(());
+    }
+    let cell = Format::new()
+        .set_font_name("仿宋")
+        .set_font_size(11)
+        .set_border(FormatBorder::Thin)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_text_wrap();
+    let num = cell.clone().set_num_format("0.##");
+    let left = cell.clone().set_align(FormatAlign::Left);
+    let head = cell.clone().set_font_name("黑体");
+    let ws = wb.add_worksheet();
+    ws.set_name("自评与考核对照")?;
+    let cols = [
+        ("单位", 22.0),
+        ("自评得分", 9.0),
+        ("考核得分", 9.0),
+        ("相差", 7.0),
+        ("编号", 7.0),
+        ("差异", 30.0),
+    ];
+    for (i, (h, w)) in cols.iter().enumerate() {
+        ws.write_string_with_format(0, i as u16, *h, &head)?;
+        ws.set_column_width(i as u16, *w)?;
+    }
+    let mut row = 1u32;
+    for u in with {
+        let own = u.self_score.unwrap_or_default();
+        let mut gaps: Vec<&crate::score::Difference> = u.differences.iter().collect();
+        // Largest first; equal gaps in the rubric's order.
+        gaps.sort_by_key(|d| std::cmp::Reverse(d.gap()));
+        gaps.truncate(GAPS_PER_UNIT);
+        let rows = gaps.len().max(1) as u32;
+        let span = |ws: &mut rust_xlsxwriter::Worksheet,
+                    col: u16,
+                    f: &Format,
+                    text: Option<&str>,
+                    n: Option<f64>|
+         -> std::result::Result<(), XlsxError> {
+            if rows > 1 {
+                ws.merge_range(row, col, row + rows - 1, col, "", f)?;
+            }
+            match (text, n) {
+                (Some(t), _) => ws.write_string_with_format(row, col, t, f)?,
+                (None, Some(n)) => ws.write_number_with_format(row, col, n, f)?,
+                _ => ws.write_blank(row, col, f)?,
+            };
+            Ok(())
+        };
+        span(ws, 0, &left, Some(&u.unit), None)?;
+        span(ws, 1, &num, None, Some(own.to_f64()))?;
+        span(ws, 2, &num, None, Some(u.score.to_f64()))?;
+        span(ws, 3, &num, None, Some((u.score - own).to_f64()))?;
+        if gaps.is_empty() {
+            ws.write_blank(row, 4, &cell)?;
+            ws.write_string_with_format(row, 5, "自评与考核一致", &left)?;
+        }
+        for (k, d) in gaps.iter().enumerate() {
+            ws.write_string_with_format(row + k as u32, 4, &d.code, &cell)?;
+            ws.write_string_with_format(row + k as u32, 5, &d.text, &left)?;
+        }
+        row += rows;
+    }
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
+    Ok(())
 }

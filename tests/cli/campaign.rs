@@ -722,6 +722,7 @@ fn filled(l: &Loaded, unit: &str, entries: &[(&str, &str, &str)]) -> Vec<u8> {
         unit: u.name.clone(),
         rubric: u.rubric.clone(),
         entries: m,
+        ..Filled::default()
     };
     blank::filled_workbook(l, u, Some(&f)).unwrap()
 }

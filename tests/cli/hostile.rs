@@ -94,6 +94,7 @@ fn filled_for(l: &Loaded, unit: &Unit, reasons: &[&str]) -> Filled {
         unit: unit.name.clone(),
         rubric: unit.rubric.clone(),
         entries,
+        ..Filled::default()
     }
 }
 

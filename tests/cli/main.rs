@@ -3,6 +3,7 @@
 
 mod browser;
 mod campaign;
+mod cycle;
 mod documents;
 mod docx;
 mod gbt;

@@ -61,6 +61,7 @@ fn form(l: &Loaded, unit_name: &str, entries: &[(&str, &str, bool, &str)]) -> Fi
         unit: u.name.clone(),
         rubric: u.rubric.clone(),
         entries: m,
+        ..Filled::default()
     }
 }
 
