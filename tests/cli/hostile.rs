@@ -2634,7 +2634,7 @@ fn pdf_text(p: &Path) -> String {
     text(&o.stdout)
 }
 
-/// The text of the 扣分及原因 column of a filled sheet, top to bottom.
+/// The text of the 扣分原因 column of a filled sheet, top to bottom.
 /// Plain pdftotext interleaves a wrapped cell with its neighbours' lines;
 /// here the words are taken by position (`pdftotext -bbox`): those from
 /// the left edge of the column (where "①扣…分：" lines start) rightwards.
@@ -2673,8 +2673,16 @@ fn reasons_column(p: &Path) -> String {
         .map(|w| w.1)
         .fold(f64::INFINITY, f64::min);
     assert!(x0.is_finite(), "{}: no deduction printed", p.display());
-    let mut col: Vec<&(usize, f64, f64, String)> =
-        words.iter().filter(|w| w.1 >= x0 - 1.0).collect();
+    // up to the 得分 column, which stands right of the reasons
+    let x1 = words
+        .iter()
+        .filter(|w| w.3 == "得分")
+        .map(|w| w.1)
+        .fold(f64::INFINITY, f64::min);
+    let mut col: Vec<&(usize, f64, f64, String)> = words
+        .iter()
+        .filter(|w| w.1 >= x0 - 1.0 && w.1 < x1 - 6.0)
+        .collect();
     col.sort_by(|a, b| {
         (a.0, (a.2 * 10.0).round() as i64)
             .cmp(&(b.0, (b.2 * 10.0).round() as i64))

@@ -104,7 +104,12 @@ pub fn filled_summary(pdf: &Path) -> String {
         .find(head)
         .unwrap_or_else(|| panic!("{}: no summary", pdf.display()));
     let rest = &text[at + head.len()..];
-    let end = rest.find('—').unwrap_or(rest.len());
+    // up to the page number or the signature lines under it
+    let end = [rest.find('—'), rest.find("考核组成员")]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(rest.len());
     squeeze(&rest[..end])
 }
 
