@@ -5,9 +5,9 @@
 pub mod assessor;
 pub mod blank;
 pub mod ingest;
+pub mod layout;
 #[cfg(test)]
 mod reader_tests;
-pub mod layout;
 pub mod results;
 pub mod scan;
 pub mod summary;

@@ -228,7 +228,7 @@ fn gaps_sheet(wb: &mut Workbook, units: &[UnitScore]) -> std::result::Result<(),
         .set_align(FormatAlign::Center)
         .set_align(FormatAlign::VerticalCenter)
         .set_text_wrap();
-    let num = cell.clone().set_num_format("0.##");
+    let num = cell.clone(); // General: 95 as "95" in Excel and WPS ("0.##" shows "95.")
     let left = cell.clone().set_align(FormatAlign::Left);
     let head = cell.clone().set_font_name("黑体");
     let ws = wb.add_worksheet();

@@ -148,8 +148,8 @@ pub fn rubric(t: &RubricTable, f: &Faces, width: i64) -> String {
             12.0,
             0.45,
             (4.0, 4.0),
-            vec![34.0, 72.0, -1.0, -1.3, 44.0, 84.0],
-            vec![34.0, -1.0, -1.3, 44.0, 84.0],
+            vec![44.0, 72.0, -1.0, -1.3, 44.0, 84.0],
+            vec![44.0, -1.0, -1.3, 44.0, 84.0],
         )
     };
     let widths = abs_columns(if t.has_level2 { &cols2 } else { &cols1 }, width);
