@@ -276,3 +276,83 @@ pub fn verify(dir: &Path) -> Result<(Manifest, Report)> {
         .collect();
     Ok((m, report))
 }
+
+/// A zip (XLSX, DOCX, OFD) as written on Linux, whatever the platform: the
+/// zip writer records the host system in each central-directory entry's
+/// "version made by" (3 for Unix, 0 for DOS on Windows), the only byte by
+/// which the same workbook differed between kaohe on Linux and kaohe.exe.
+/// Setting it to Unix keeps the outputs byte-identical across platforms
+/// (the entries' attributes are already in Unix form). A zip this cannot
+/// follow is returned as it is.
+pub fn zip_as_on_unix(mut bytes: Vec<u8>) -> Vec<u8> {
+    let u16_at = |b: &[u8], p: usize| b.get(p..p + 2).map(|s| u16::from_le_bytes([s[0], s[1]]));
+    let u32_at = |b: &[u8], p: usize| {
+        b.get(p..p + 4)
+            .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    };
+    // the end of central directory record: its signature, searched from the
+    // end over the longest possible comment
+    let lowest = bytes.len().saturating_sub(22 + 0xFFFF);
+    let Some(end) = (lowest..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&p| u32_at(&bytes, p) == Some(0x0605_4b50))
+    else {
+        return bytes;
+    };
+    let (Some(count), Some(start)) = (u16_at(&bytes, end + 10), u32_at(&bytes, end + 16)) else {
+        return bytes;
+    };
+    let mut p = start as usize;
+    let mut places = Vec::with_capacity(count as usize);
+    for _ in 0..count {
+        if u32_at(&bytes, p) != Some(0x0201_4b50) {
+            return bytes;
+        }
+        let (Some(n), Some(e), Some(c)) = (
+            u16_at(&bytes, p + 28),
+            u16_at(&bytes, p + 30),
+            u16_at(&bytes, p + 32),
+        ) else {
+            return bytes;
+        };
+        places.push(p + 5);
+        p += 46 + n as usize + e as usize + c as usize;
+    }
+    for at in places {
+        bytes[at] = 3;
+    }
+    bytes
+}
+
+#[cfg(test)]
+mod zip_tests {
+    use super::zip_as_on_unix;
+    use std::io::Write;
+
+    #[test]
+    fn every_entry_says_unix_and_nothing_else_changes() {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let o = zip::write::SimpleFileOptions::default();
+        for name in ["a.xml", "b/c.xml"] {
+            w.start_file(name, o).unwrap();
+            w.write_all(b"<x/>").unwrap();
+        }
+        let mut bytes = w.finish().unwrap().into_inner();
+        // as written on Windows
+        let heads: Vec<usize> = (0..bytes.len() - 3)
+            .filter(|&p| bytes[p..p + 4] == [0x50, 0x4b, 0x01, 0x02])
+            .collect();
+        assert_eq!(heads.len(), 2);
+        for &h in &heads {
+            bytes[h + 5] = 0;
+        }
+        let fixed = zip_as_on_unix(bytes.clone());
+        for &h in &heads {
+            assert_eq!(fixed[h + 5], 3);
+        }
+        let changed = bytes.iter().zip(&fixed).filter(|(a, b)| a != b).count();
+        assert_eq!(changed, 2);
+        // not a zip: left alone
+        assert_eq!(zip_as_on_unix(b"PK\x05\x06".to_vec()), b"PK\x05\x06");
+    }
+}

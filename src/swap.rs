@@ -62,8 +62,17 @@ pub fn recover(out: &Path) {
     }
 }
 
+#[cfg(unix)]
 fn fsync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
+}
+
+/// Windows opens no folder as a file (without backup semantics `File::open`
+/// is refused), and NTFS journals a folder's entries itself: the files in it
+/// are flushed one by one, the folder needs nothing more.
+#[cfg(not(unix))]
+fn fsync_dir(_dir: &Path) -> std::io::Result<()> {
+    Ok(())
 }
 
 /// Files written so far by a run, in the staging folder until [`Staging::commit`].

@@ -111,7 +111,9 @@ pub fn xlsx(l: &Loaded) -> Result<Vec<u8>> {
         .map_err(x)?;
     ws.set_paper_size(9);
     ws.set_print_fit_to_pages(1, 0);
-    wb.save_to_buffer().map_err(x)
+    wb.save_to_buffer()
+        .map(crate::archive::zip_as_on_unix)
+        .map_err(x)
 }
 
 /// schedule.xlsx and schedule.ics.

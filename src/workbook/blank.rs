@@ -132,7 +132,9 @@ fn write_form(l: &Loaded, unit: &Unit, fill: Option<&Filled>) -> Result<Vec<u8>>
     scoring_sheet(ws, c, r, unit, fill).map_err(x)?;
     let meta = wb.add_worksheet();
     meta_sheet(meta, c, r, unit, fill).map_err(x)?;
-    wb.save_to_buffer().map_err(x)
+    wb.save_to_buffer()
+        .map(crate::archive::zip_as_on_unix)
+        .map_err(x)
 }
 
 /// What one sheet is written from: the layout, the campaign, the unit's

@@ -154,7 +154,9 @@ fn write(l: &Loaded, units: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
         ws.set_freeze_panes(2, 2).map_err(x)?;
     }
     gaps_sheet(&mut wb, units).map_err(x)?;
-    wb.save_to_buffer().map_err(x)
+    wb.save_to_buffer()
+        .map(crate::archive::zip_as_on_unix)
+        .map_err(x)
 }
 
 /// The 一票否决 cell: "否", or "是：" and the reason, whole in its cell.

@@ -129,5 +129,7 @@ fn write(l: &Loaded, own: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
         ws.set_repeat_rows(1, 1).map_err(x)?;
         ws.set_freeze_panes(2, 2).map_err(x)?;
     }
-    wb.save_to_buffer().map_err(x)
+    wb.save_to_buffer()
+        .map(crate::archive::zip_as_on_unix)
+        .map_err(x)
 }

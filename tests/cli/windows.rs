@@ -401,10 +401,30 @@ fn wine(exe: &Path, cwd: &Path, args: &[&str]) -> Output {
 }
 
 /// Wine's first start in a new prefix prints its own lines; start it once.
+/// A wine without bcryptprimitives.dll (Debian's 8.0; Windows 10 and 11
+/// have it) gets the stand-in of tests/data/wine in its system32.
 fn wine_ready(exe: &Path, cwd: &Path) {
     static READY: OnceLock<()> = OnceLock::new();
     READY.get_or_init(|| {
         wine(exe, cwd, &["--version"]);
+        let prefix = std::env::var_os("WINEPREFIX")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(ROOT).join("target/wine"));
+        let dll = prefix.join("drive_c/windows/system32/bcryptprimitives.dll");
+        if !dll.exists() {
+            let out = Command::new("x86_64-w64-mingw32-gcc")
+                .args(["-O2", "-shared", "-o"])
+                .arg(&dll)
+                .arg(Path::new(ROOT).join("tests/data/wine/bcryptprimitives.c"))
+                .args(["-ladvapi32", "-Wl,--kill-at"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     });
 }
 

@@ -305,5 +305,7 @@ fn zip_parts(parts: &[(&str, Vec<u8>)], date: chrono::NaiveDate) -> Result<Vec<u
         w.start_file(*name, options).map_err(|e| err(&e))?;
         w.write_all(bytes).map_err(|e| err(&e))?;
     }
-    Ok(w.finish().map_err(|e| err(&e))?.into_inner())
+    Ok(crate::archive::zip_as_on_unix(
+        w.finish().map_err(|e| err(&e))?.into_inner(),
+    ))
 }

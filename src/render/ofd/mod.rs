@@ -175,5 +175,5 @@ fn zip(entries: Vec<(String, Vec<u8>)>) -> zip::result::ZipResult<Vec<u8>> {
         w.start_file(path, options)?;
         w.write_all(&data)?;
     }
-    Ok(w.finish()?.into_inner())
+    Ok(crate::archive::zip_as_on_unix(w.finish()?.into_inner()))
 }
