@@ -70,7 +70,8 @@ fn one_unit(
                 ),
                 true,
             ),
-            FormKind::Assessor => Problem::file(
+            // lists are taken out before forms are combined
+            FormKind::Assessor | FormKind::Rectify => Problem::file(
                 &f.file,
                 format!(
                     "与 {} 是同一单位（{}）、{}的考核组评分表：是同一张表的两个版本，不会平均",

@@ -49,6 +49,27 @@ pub struct Campaign {
     pub output: Output,
     #[serde(default)]
     pub scoring: Scoring,
+    #[serde(default)]
+    pub feedback: FeedbackInfo,
+}
+
+/// `[feedback]`: the 考核情况反馈意见 given to each unit.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedbackInfo {
+    /// Who signs it; "市安委办考核组" (the issuer's short name) when not given.
+    pub group: Option<String>,
+}
+
+impl Campaign {
+    /// The 考核组 that signs the feedback.
+    pub fn feedback_group(&self) -> String {
+        self.feedback
+            .group
+            .clone()
+            .filter(|g| !g.trim().is_empty())
+            .unwrap_or_else(|| format!("{}考核组", self.issuer.short))
+    }
 }
 
 /// `[scoring]`: how the 考核组's forms are combined.
@@ -290,12 +311,17 @@ pub struct Loaded {
 /// The file names of the prose templates in a campaign's `templates/`.
 pub const NOTICE_TEMPLATE: &str = "notice.j2";
 pub const CIRCULAR_TEMPLATE: &str = "circular.j2";
+/// The feedback's prose; a campaign folder made before it existed uses the
+/// built-in text.
+pub const FEEDBACK_TEMPLATE: &str = "feedback.j2";
 
 /// The prose templates of a campaign.
 #[derive(Clone, Debug)]
 pub struct Prose {
     pub notice: ProseTemplate,
     pub circular: ProseTemplate,
+    /// 考核情况反馈意见 (`feedback.j2`).
+    pub feedback: ProseTemplate,
 }
 
 /// One prose template: its text and the file it came from.
@@ -333,6 +359,7 @@ pub fn load(path: Option<&Path>) -> Result<Loaded> {
                 Ok(Prose {
                     notice: t(NOTICE_TEMPLATE, crate::assets::NOTICE_J2),
                     circular: t(CIRCULAR_TEMPLATE, crate::assets::CIRCULAR_J2),
+                    feedback: t(FEEDBACK_TEMPLATE, crate::assets::FEEDBACK_J2),
                 })
             };
             load_with(
@@ -390,9 +417,20 @@ fn read_prose(dir: &Path, c: &Campaign, campaign_file: &str) -> Result<Prose> {
         })?;
         Ok(ProseTemplate { file, source })
     };
+    // feedback.j2 came later than the other two: a folder without it takes
+    // the built-in text.
+    let feedback = if folder.join(FEEDBACK_TEMPLATE).exists() {
+        read(FEEDBACK_TEMPLATE)?
+    } else {
+        ProseTemplate {
+            file: format!("内置:templates/{FEEDBACK_TEMPLATE}"),
+            source: crate::assets::FEEDBACK_J2.to_string(),
+        }
+    };
     Ok(Prose {
         notice: read(NOTICE_TEMPLATE)?,
         circular: read(CIRCULAR_TEMPLATE)?,
+        feedback,
     })
 }
 
@@ -422,6 +460,7 @@ fn load_with(
     let prose = load_prose(&campaign)?;
     crate::render::prose::check_placeholders(&prose.notice, crate::render::prose::NOTICE_VARS)?;
     crate::render::prose::check_placeholders(&prose.circular, crate::render::prose::CIRCULAR_VARS)?;
+    crate::render::prose::check_placeholders(&prose.feedback, crate::render::prose::FEEDBACK_VARS)?;
     Ok(Loaded {
         campaign,
         rubrics,

@@ -15,6 +15,7 @@ pub mod dates;
 pub mod doc;
 pub mod error;
 pub mod failpoint;
+pub mod findings;
 pub mod os;
 pub mod points;
 pub mod project;

@@ -223,6 +223,7 @@ fn copy_of(from: &Path) -> Result<Vec<(PathBuf, String)>> {
     for (name, prose) in [
         (campaign::NOTICE_TEMPLATE, &l.prose.notice),
         (campaign::CIRCULAR_TEMPLATE, &l.prose.circular),
+        (campaign::FEEDBACK_TEMPLATE, &l.prose.feedback),
     ] {
         out.push((Path::new("templates").join(name), prose.source.clone()));
     }

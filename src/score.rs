@@ -78,7 +78,7 @@ pub struct UnitScore {
 }
 
 /// The circled number of rule `n` (①…⑳), for reasons.
-fn circled(n: u32) -> String {
+pub fn circled(n: u32) -> String {
     char::from_u32(0x2460 + n - 1)
         .filter(|_| (1..=20).contains(&n))
         .map(String::from)

@@ -20,9 +20,14 @@ pub const RUBRICS: &[(&str, &str)] = &[
 
 pub const NOTICE_J2: &str = include_str!("../../templates/notice.j2");
 pub const CIRCULAR_J2: &str = include_str!("../../templates/circular.j2");
+pub const FEEDBACK_J2: &str = include_str!("../../templates/feedback.j2");
 
 /// The prose templates, by file name.
-pub const PROSE: &[(&str, &str)] = &[("notice.j2", NOTICE_J2), ("circular.j2", CIRCULAR_J2)];
+pub const PROSE: &[(&str, &str)] = &[
+    ("notice.j2", NOTICE_J2),
+    ("circular.j2", CIRCULAR_J2),
+    ("feedback.j2", FEEDBACK_J2),
+];
 
 /// `templates/README.md` of a campaign folder: every placeholder.
 pub const TEMPLATES_README: &str = include_str!("templates_readme.md");

@@ -5,6 +5,7 @@ use crate::campaign::{Limits, Loaded};
 use crate::error::Result;
 use crate::failed;
 use crate::workbook::ingest::{self, Filled, Problem};
+use crate::workbook::layout::FormKind;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -13,12 +14,35 @@ pub fn read_all(l: &Loaded, files: &[PathBuf]) -> (Vec<Filled>, Vec<Problem>) {
     read_all_opts(l, files, ingest::Options::default())
 }
 
-/// As [`read_all`], with `opts`.
+/// As [`read_all`], with `opts`. A returned 问题整改清单 among the files is
+/// not a scoring form: it is an error here (see [`read_all_lists`]).
 pub fn read_all_opts(
     l: &Loaded,
     files: &[PathBuf],
     opts: ingest::Options,
 ) -> (Vec<Filled>, Vec<Problem>) {
+    let (forms, lists, mut problems) = read_all_lists(l, files, opts);
+    problems.extend(lists.iter().map(not_a_scoring_form));
+    (forms, problems)
+}
+
+/// The error for a 问题整改清单 given where scoring forms are read.
+fn not_a_scoring_form(list: &Filled) -> Problem {
+    Problem::file(
+        &list.file,
+        format!("这是{}的问题整改清单，不是评分表，不参与评分", list.unit),
+        true,
+    )
+    .with_hint("请把整改清单放在评分表以外的文件夹中；用 kaohe check 检查整改清单是否填写完整")
+}
+
+/// Reads every file: the scoring forms, the returned 问题整改清单 (read and
+/// checked apart), and every problem, also two forms for one unit.
+pub fn read_all_lists(
+    l: &Loaded,
+    files: &[PathBuf],
+    opts: ingest::Options,
+) -> (Vec<Filled>, Vec<Filled>, Vec<Problem>) {
     let results: Vec<(Option<Filled>, Vec<Problem>)> = files
         .par_iter()
         .map(|f| {
@@ -41,15 +65,20 @@ pub fn read_all_opts(
         })
         .collect();
     let mut forms = Vec::new();
+    let mut lists = Vec::new();
     let mut problems = Vec::new();
     for (f, p) in results {
         problems.extend(p);
-        forms.extend(f);
+        match f {
+            Some(f) if f.kind == FormKind::Rectify => lists.push(f),
+            Some(f) => forms.push(f),
+            None => {}
+        }
     }
     // Two versions of one sheet, and assessors who disagree where they
     // must agree: reported here, so `check` shows what `score` would stop on.
     problems.extend(crate::assess::combine(l, &forms).1);
-    (forms, problems)
+    (forms, lists, problems)
 }
 
 /// calamine reads .xls and .ods whole, sized by what the file declares (a
@@ -113,6 +142,8 @@ pub struct Checked {
     pub loaded: Loaded,
     pub files: Vec<PathBuf>,
     pub forms: Vec<Filled>,
+    /// Returned 问题整改清单, complete (the incomplete ones are errors).
+    pub lists: Vec<Filled>,
     pub errors: usize,
     pub warnings: usize,
     /// The forms whose rubric changed after they went out and were scored
@@ -135,7 +166,7 @@ pub fn check_inputs(ctx: &Ctx, inputs: &[PathBuf]) -> Result<Checked> {
     let opts = ingest::Options {
         accept_changed_rubric: ctx.accept_changed_rubric,
     };
-    let (forms, problems) = read_all_opts(&loaded, &files, opts);
+    let (forms, lists, problems) = read_all_lists(&loaded, &files, opts);
     print(&problems);
     let errors = problems.iter().filter(|p| p.error).count();
     let rubric_changes = problems
@@ -147,14 +178,36 @@ pub fn check_inputs(ctx: &Ctx, inputs: &[PathBuf]) -> Result<Checked> {
         loaded,
         files,
         forms,
+        lists,
         errors,
         warnings: problems.len() - errors + scan.skipped.len(),
         rubric_changes,
     })
 }
 
+/// Scoring commands read scoring forms only: a 问题整改清单 among them is
+/// an error naming it.
+pub fn no_lists(c: &Checked) -> Result<()> {
+    if c.lists.is_empty() {
+        return Ok(());
+    }
+    print(&c.lists.iter().map(not_a_scoring_form).collect::<Vec<_>>());
+    Err(failed!(
+        "有 {} 份问题整改清单混在评分表中，未生成任何结果",
+        c.lists.len()
+    ))
+}
+
 pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
     let c = check_inputs(ctx, inputs)?;
+    for list in &c.lists {
+        ctx.say(&format!(
+            "{}: {}的问题整改清单，{} 条问题的整改措施、责任人和完成时限均已填写",
+            crate::error::printable(&list.file),
+            list.unit,
+            list.entries.len()
+        ));
+    }
     let (errors, warnings) = (c.errors, c.warnings);
     if errors > 0 {
         return Err(failed!(
@@ -162,10 +215,19 @@ pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
             c.files.len()
         ));
     }
-    ctx.say(&format!(
-        "检查了 {} 个文件，{} 份评分表无错误（{warnings} 个警告）",
-        c.files.len(),
-        c.forms.len()
-    ));
+    if c.lists.is_empty() {
+        ctx.say(&format!(
+            "检查了 {} 个文件，{} 份评分表无错误（{warnings} 个警告）",
+            c.files.len(),
+            c.forms.len()
+        ));
+    } else {
+        ctx.say(&format!(
+            "检查了 {} 个文件，{} 份评分表、{} 份问题整改清单无错误（{warnings} 个警告）",
+            c.files.len(),
+            c.forms.len(),
+            c.lists.len()
+        ));
+    }
     Ok(())
 }

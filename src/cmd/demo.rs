@@ -176,6 +176,101 @@ pub fn synthetic(l: &Loaded, n: usize) -> Result<Loaded> {
     Ok(l)
 }
 
+/// Reasons a unit gives itself on a rule it deducts stricter than the 考核组.
+const OWN_REASONS: &[&str] = &[
+    "自查发现台账不够完整",
+    "自查发现部分会议记录缺失",
+    "自查发现督查记录不全",
+];
+
+/// The unit's own self-assessment for the 考核组's sample `assessed`: unit
+/// 0, 3, 6… is laxer (it leaves about half of the 考核组's deductions out),
+/// unit 1, 4, 7… stricter (it also deducts on up to three rules the
+/// 考核组 passed), the others agree. Bonus and veto, being facts, are the same.
+fn sample_self(l: &Loaded, assessed: &Filled, seed: u64) -> Filled {
+    let r = l.rubric(&assessed.rubric);
+    let mut rng = SplitMix64(seed.wrapping_mul(104_729).wrapping_add(3));
+    let mut entries = BTreeMap::new();
+    let mut extra = 0;
+    for item in &r.items {
+        for rule in &item.rules {
+            let code = Rubric::code(item, rule);
+            let theirs = assessed.entries.get(&code);
+            let own = match (seed % 3, theirs) {
+                (_, Some(e)) if !item.kind.is_scored() => Some(e.clone()),
+                (0, Some(e)) => (rng.below(2) == 0).then(|| e.clone()),
+                (1, None) if item.kind.is_scored() && extra < 3 && rng.below(100) < 10 => {
+                    extra += 1;
+                    let points = rule.points.unwrap_or_default();
+                    let amount = match rule.deduction {
+                        Deduction::AllOrNothing => points,
+                        d => d.step(points).unwrap_or(Pts(50)).min(points),
+                    };
+                    Some(Entry {
+                        amount,
+                        veto: false,
+                        reason: rng.pick(OWN_REASONS).to_string(),
+                    })
+                }
+                (_, e) => e.cloned(),
+            };
+            if let Some(e) = own {
+                entries.insert(code, e);
+            }
+        }
+    }
+    Filled {
+        unit: assessed.unit.clone(),
+        rubric: assessed.rubric.clone(),
+        entries,
+        ..Filled::default()
+    }
+}
+
+/// Writes each form as a workbook under `folder/` and reads it back
+/// through the same path as any returned file.
+fn round_trip(
+    ctx: &Ctx,
+    l: &Loaded,
+    folder: &str,
+    forms: &[Filled],
+) -> Result<(Files, Vec<Filled>)> {
+    let (cache, campaign) = (ctx.cache(), crate::render::cache::campaign_hash(l));
+    let books: Vec<(String, Vec<u8>)> = forms
+        .par_iter()
+        .map(|f| {
+            let unit = l
+                .unit(&f.unit)
+                .expect("sample units come from the campaign");
+            let path = format!("{folder}/{}.xlsx", safe_file_name(&f.unit));
+            Ok((
+                path,
+                crate::render::cache::form(cache, &campaign, l, unit, Some(f))?,
+            ))
+        })
+        .collect::<Result<_>>()?;
+    let read: Vec<(Option<Filled>, Vec<ingest::Problem>)> = books
+        .par_iter()
+        .map(|(path, bytes)| {
+            crate::timing::time(crate::timing::Stage::Ingest, || {
+                ingest::read_bytes(bytes, path, l)
+            })
+        })
+        .collect();
+    let mut back = Vec::with_capacity(read.len());
+    for (f, problems) in read {
+        if let Some(p) = problems.iter().find(|p| p.error) {
+            return Err(failed!("内部错误：示例评分表读取失败：{p}"));
+        }
+        back.extend(f);
+    }
+    Ok((books, back))
+}
+
+/// The whole cycle on made-up forms: the units' self-assessments
+/// (`returned/`), the 考核组's forms made from them (`assess/`,
+/// `self-summary.xlsx`), those forms filled by the assessors (`assessed/`)
+/// and scored, with every document, feedback and rectification list.
 pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
     let base = ctx.load()?;
     let l = match units {
@@ -184,42 +279,38 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
     };
     schedule::check(&l)?;
     let engine = ctx.engine(&l)?;
-    // The sample forms are written as real workbooks and read back through
-    // the same path as any unit's form.
     let samples = sample_forms(&l);
-    let (cache, campaign) = (ctx.cache(), crate::render::cache::campaign_hash(&l));
-    let books: Vec<Result<(String, Vec<u8>)>> = samples
-        .par_iter()
-        .map(|f| {
-            let unit = l
-                .unit(&f.unit)
-                .expect("sample units come from the campaign");
-            let path = format!("returned/{}.xlsx", safe_file_name(&f.unit));
-            Ok((
-                path,
-                crate::render::cache::form(cache, &campaign, &l, unit, Some(f))?,
-            ))
-        })
-        .collect::<Vec<_>>();
-    let books: Vec<(String, Vec<u8>)> = books.into_iter().collect::<Result<_>>()?;
-    let read: Vec<(Option<Filled>, Vec<ingest::Problem>)> = books
-        .par_iter()
-        .map(|(path, bytes)| {
-            crate::timing::time(crate::timing::Stage::Ingest, || {
-                ingest::read_bytes(bytes, path, &l)
-            })
+    // 1. The units' self-assessments, as returned.
+    let own: Vec<Filled> = samples
+        .iter()
+        .enumerate()
+        .map(|(i, f)| sample_self(&l, f, i as u64))
+        .collect();
+    let (own_books, own_read) = round_trip(ctx, &l, "returned", &own)?;
+    // 2. The self round: the 考核组's forms and the summary.
+    let self_round = crate::workbook::assessor::self_round_files(ctx.cache(), &l, &own_read)?;
+    // 3. The 考核组's forms filled in by one assessor each, and scored.
+    let members: Vec<&str> = l
+        .campaign
+        .leading_group
+        .iter()
+        .map(|m| m.name.as_str())
+        .collect();
+    let assessed: Vec<Filled> = samples
+        .iter()
+        .zip(&own_read)
+        .enumerate()
+        .map(|(i, (f, mine))| Filled {
+            entries: f.entries.clone(),
+            assessor: members.get(i % members.len().max(1)).map(|s| s.to_string()),
+            ..crate::workbook::assessor::assessor_form(mine)
         })
         .collect();
-    let mut forms = Vec::with_capacity(read.len());
-    for (f, problems) in read {
-        if let Some(p) = problems.iter().find(|p| p.error) {
-            return Err(failed!("内部错误：示例评分表读取失败：{p}"));
-        }
-        forms.extend(f);
-    }
+    let (books, forms) = round_trip(ctx, &l, "assessed", &assessed)?;
     let scores = score::score_forms(&l, &forms)?;
-    let inputs = books
+    let inputs = own_books
         .iter()
+        .chain(&books)
         .map(|(p, b)| InputEntry {
             file: p.clone(),
             sha256: crate::archive::sha256_hex(b),
@@ -236,12 +327,17 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
     jobs.extend(result_jobs);
     docx_files.extend(circular_docx);
     jobs.push(schedule::job(&l));
+    let (feedback, lists) = score::cycle_outputs(&l, &forms)?;
+    jobs.extend(feedback);
     let files = || -> Result<Files> {
         let mut files = docx_files;
         files.extend(blank::workbooks(ctx, &l)?);
         files.extend(schedule::files(&l)?);
+        files.extend(own_books.iter().cloned());
+        files.extend(self_round);
         files.extend(books.iter().cloned());
         files.extend(score::result_files(ctx, &l, &forms, &scores)?);
+        files.extend(lists);
         Ok(files)
     };
     write_outputs(ctx, &l, Some(inputs), |s| {

@@ -151,10 +151,45 @@ pub fn result_jobs<'a>(
     Ok((jobs, files))
 }
 
+/// For each unit scored: its 考核情况反馈意见 (`feedback/<单位>.pdf`) and its
+/// 问题整改清单 (`rectify/<单位>.xlsx`), both made from what the 考核组 found.
+pub fn cycle_outputs<'a>(l: &'a Loaded, forms: &[Filled]) -> Result<(Vec<Job<'a>>, Files)> {
+    let sheets = crate::assess::combine(l, forms).0;
+    type Made<'a> = Result<(Job<'a>, (String, Vec<u8>))>;
+    let made: Vec<Made<'a>> = sheets
+        .par_iter()
+        .map(|f| {
+            let unit = l.unit(&f.unit).expect("forms are matched to units");
+            let found = crate::findings::findings(l.rubric(&f.rubric), f);
+            let name = safe_file_name(&f.unit);
+            let data = crate::doc::feedback::feedback(l, unit, &found)?.to_json();
+            let job = Job::new(
+                l,
+                format!("feedback/{name}.pdf"),
+                Template::Feedback,
+                data,
+                &unit.date,
+                false,
+            );
+            let list = crate::workbook::rectify::workbook(l, unit, &found)?;
+            Ok((job, (format!("rectify/{name}.xlsx"), list)))
+        })
+        .collect();
+    let mut jobs = Vec::new();
+    let mut files = Vec::new();
+    for m in made {
+        let (job, file) = m?;
+        jobs.push(job);
+        files.push(file);
+    }
+    Ok((jobs, files))
+}
+
 /// `partial`: score the units whose forms are in, list the others as
 /// 未报送, and write no circular.
 pub fn run(ctx: &Ctx, inputs: &[PathBuf], partial: bool) -> Result<()> {
     let c = check_inputs(ctx, inputs)?;
+    super::check::no_lists(&c)?;
     if c.errors > 0 {
         return Err(failed!(
             "评分表有 {} 个错误，未生成任何结果；请改正后重新运行",
@@ -183,12 +218,15 @@ pub fn publish_scores(
 ) -> Result<Vec<PathBuf>> {
     let engine = ctx.engine(l)?;
     let (inputs, copies) = scored_inputs(base, forms)?;
-    let (jobs, docx_files) = result_jobs(l, units, &ctx.docx_options(l)?)?;
+    let (mut jobs, docx_files) = result_jobs(l, units, &ctx.docx_options(l)?)?;
+    let (feedback, lists) = cycle_outputs(l, forms)?;
+    jobs.extend(feedback);
     write_outputs(ctx, l, Some(inputs), |s| {
         let files = || {
             let mut files = result_files_partial(ctx, l, forms, units, &[], changes)?;
             files.extend(copies);
             files.extend(docx_files);
+            files.extend(lists);
             Ok(files)
         };
         publish(ctx, &engine, jobs, files, s)
@@ -226,7 +264,7 @@ pub fn run_partial(
     let engine = ctx.engine(l)?;
     let (inputs, copies) = scored_inputs(base, forms)?;
     let date = &l.campaign.circular.date;
-    let jobs: Vec<Job> = units
+    let mut jobs: Vec<Job> = units
         .iter()
         .map(|u| {
             let path = format!("filled/{}.pdf", safe_file_name(&u.unit));
@@ -240,6 +278,8 @@ pub fn run_partial(
             )
         })
         .collect();
+    let (feedback, lists) = cycle_outputs(l, forms)?;
+    jobs.extend(feedback);
     write_outputs(ctx, l, Some(inputs), |s| {
         publish(
             ctx,
@@ -248,6 +288,7 @@ pub fn run_partial(
             || {
                 let mut files = result_files_partial(ctx, l, forms, &units, &missing, changes)?;
                 files.extend(copies);
+                files.extend(lists);
                 Ok(files)
             },
             s,

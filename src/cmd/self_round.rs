@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 pub fn run(ctx: &Ctx, inputs: &[PathBuf]) -> Result<()> {
     let c = check_inputs(ctx, inputs)?;
+    super::check::no_lists(&c)?;
     if c.errors > 0 {
         return Err(failed!(
             "单位自评表有 {} 个错误，未生成考核组评分表；请改正后重新运行",

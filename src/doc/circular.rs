@@ -213,11 +213,27 @@ pub fn context(l: &Loaded, units: &[UnitScore]) -> Value {
         .and_then(|g| Pts::from_f64(g.min))
         .map(|p| p.to_string())
         .unwrap_or_default();
+    // The self-assessments against the 考核组's scores, when they are known.
+    let compared: Vec<(Pts, Pts)> = units
+        .iter()
+        .filter_map(|u| u.self_score.map(|own| (own, u.score)))
+        .collect();
+    let self_compare = if compared.is_empty() {
+        Value::Null
+    } else {
+        json!({
+            "units": compared.len(),
+            "higher": compared.iter().filter(|(o, a)| o > a).count(),
+            "lower": compared.iter().filter(|(o, a)| o < a).count(),
+            "same": compared.iter().filter(|(o, a)| o == a).count(),
+        })
+    };
     json!({
         "year": c.year,
         "name": c.name,
         "issuer": c.issuer.name,
         "issuer_short": c.issuer.short,
+        "self_compare": self_compare,
         "max_points": l.rubrics.first().map(|r| r.total_points().to_string()).unwrap_or_default(),
         "notice_title": c.notice.title.concat(),
         "notice_number": c.notice.number,
@@ -246,6 +262,9 @@ pub const VETO_CELL: &str = "一票否决";
 
 /// The ranking table attachment of the circular: a vetoed unit shows
 /// 一票否决 in its rank and grade cells; a bar chart per group.
+/// The ranking's column of the units' self-assessed scores.
+pub const SELF_HEADER: &str = "自评得分";
+
 pub fn ranking(l: &Loaded, units: &[UnitScore]) -> Result<RankingTable> {
     let groups = l
         .rubrics
@@ -257,6 +276,11 @@ pub fn ranking(l: &Loaded, units: &[UnitScore]) -> Result<RankingTable> {
             headers.extend(heads.iter().map(|h| h.to_string()));
             headers.extend(["加分".to_string(), "总分".to_string(), "等次".to_string()]);
             let mine: Vec<&UnitScore> = units.iter().filter(|u| u.rubric == r.id).collect();
+            // the unit's own score beside the 考核组's, when the forms carried it
+            let own = mine.iter().any(|u| u.self_score.is_some());
+            if own {
+                headers.push(SELF_HEADER.to_string());
+            }
             let rows = mine
                 .iter()
                 .map(|u| {
@@ -284,6 +308,13 @@ pub fn ranking(l: &Loaded, units: &[UnitScore]) -> Result<RankingTable> {
                             u.grade.clone()
                         },
                     ]);
+                    if own {
+                        cells.push(
+                            u.self_score
+                                .map(|p| p.to_string())
+                                .unwrap_or_else(|| "—".into()),
+                        );
+                    }
                     RankingRow {
                         cells,
                         vetoed: u.veto,

@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod circular;
+pub mod feedback;
 pub mod ics;
 pub mod prose;
 pub mod sheet;

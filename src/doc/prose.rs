@@ -47,6 +47,23 @@ pub const CIRCULAR_VARS: &[&str] = &[
     "fail",
     "fail_below",
     "rectify_deadline",
+    "self_compare",
+];
+
+/// The placeholders `feedback.j2` may use.
+pub const FEEDBACK_VARS: &[&str] = &[
+    "year",
+    "name",
+    "issuer",
+    "issuer_short",
+    "notice_title",
+    "notice_number",
+    "unit",
+    "date",
+    "group",
+    "headings",
+    "count",
+    "rectify_deadline",
 ];
 
 /// Refuses a template that uses a placeholder kaohe does not provide,

@@ -50,6 +50,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/sheets.typ"),
     ),
     (
+        "/templates/feedback.typ",
+        include_str!("../../templates/feedback.typ"),
+    ),
+    (
         "/templates/manual.typ",
         include_str!("../../templates/manual.typ"),
     ),

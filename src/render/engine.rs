@@ -29,6 +29,8 @@ pub enum Template {
     Sheets,
     /// The 《使用说明》 (`render::manual`).
     Manual,
+    /// A plain document: the 考核情况反馈意见.
+    Feedback,
 }
 
 impl Template {
@@ -37,6 +39,7 @@ impl Template {
             Template::Document => "/templates/document.typ",
             Template::Sheets => "/templates/sheets.typ",
             Template::Manual => "/templates/manual.typ",
+            Template::Feedback => "/templates/feedback.typ",
         }
     }
 }
@@ -219,7 +222,7 @@ impl Engine {
         name: &str,
     ) -> Result<PagedDocument> {
         let mut doc = self.layout_once(template, data, name)?;
-        if !matches!(template, Template::Document) {
+        if !matches!(template, Template::Document | Template::Feedback) {
             return Ok(doc);
         }
         for extra in [1.5, 3.0, 4.5, 6.0] {

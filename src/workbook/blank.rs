@@ -204,7 +204,7 @@ impl Sheet<'_> {
     fn title_rows(&self, ws: &mut Worksheet) -> std::result::Result<(), XlsxError> {
         let (lay, f) = (&self.lay, &self.f);
         let title = match lay.kind {
-            FormKind::Unit => form_title(self.c),
+            FormKind::Unit | FormKind::Rectify => form_title(self.c),
             FormKind::Assessor => format!("{}（考核组）", form_title(self.c)),
         };
         ws.merge_range(0, 0, 0, lay.last(), &title, &f.title)?;

@@ -14,6 +14,7 @@ use std::fmt;
 use std::path::Path;
 
 mod open;
+mod rectify;
 mod sheet;
 
 use open::{TRACE, check_zip, sniff};

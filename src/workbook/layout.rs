@@ -16,6 +16,9 @@ pub enum FormKind {
     /// The 考核组's form for one unit: the unit's self-assessment shown
     /// read-only beside empty 扣分 and 扣分原因 columns for the assessors.
     Assessor,
+    /// Not a scoring form: the unit's 问题整改清单 (`workbook::rectify`),
+    /// which `kaohe check` reads to report the rows left empty.
+    Rectify,
 }
 
 impl FormKind {
@@ -24,6 +27,7 @@ impl FormKind {
         match self {
             FormKind::Unit => "unit",
             FormKind::Assessor => "assessor",
+            FormKind::Rectify => "rectify",
         }
     }
 
@@ -31,6 +35,7 @@ impl FormKind {
         match s {
             "" | "unit" => Some(FormKind::Unit),
             "assessor" => Some(FormKind::Assessor),
+            "rectify" => Some(FormKind::Rectify),
             _ => None,
         }
     }
@@ -40,6 +45,7 @@ impl FormKind {
         match self {
             FormKind::Unit => "单位自评表",
             FormKind::Assessor => "考核组评分表",
+            FormKind::Rectify => "问题整改清单",
         }
     }
 }

@@ -103,7 +103,7 @@ fn init_writes_a_campaign_folder_that_loads_and_refuses_to_overwrite_it() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(
         stderr(&o),
-        "已创建考核文件夹 吴忠2019（7 个文件；考核“2018年度全市安全生产工作考核”，25 个被考核单位，2 个考核细则）\n\
+        "已创建考核文件夹 吴忠2019（8 个文件；考核“2018年度全市安全生产工作考核”，25 个被考核单位，2 个考核细则）\n\
          下一步：修改 吴忠2019/kaohe.toml、rubrics/ 和 templates/ 中的文件（见 吴忠2019/说明.md），然后在该文件夹中运行 kaohe notice、kaohe blank\n"
     );
     let dir = tmp.path().join("吴忠2019");
@@ -113,6 +113,7 @@ fn init_writes_a_campaign_folder_that_loads_and_refuses_to_overwrite_it() {
         "rubrics/2018-member.toml",
         "templates/notice.j2",
         "templates/circular.j2",
+        "templates/feedback.j2",
         "templates/README.md",
         "说明.md",
     ] {

@@ -485,7 +485,7 @@ fn an_edited_self_column_is_detected() {
 }
 
 /// The workbook with `from` replaced by `to` in one part.
-fn replace_in_part(bytes: &[u8], name: &str, from: &str, to: &str) -> Vec<u8> {
+pub fn replace_in_part(bytes: &[u8], name: &str, from: &str, to: &str) -> Vec<u8> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..zip.len() {

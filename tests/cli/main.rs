@@ -6,6 +6,7 @@ mod campaign;
 mod cycle;
 mod documents;
 mod docx;
+mod feedback;
 mod gbt;
 mod hostile;
 mod libreoffice;

@@ -57,6 +57,8 @@ pub struct Row {
     pub bonus: String,
     pub total: String,
     pub grade: String,
+    /// 自评得分, when the ranking has the column ("—" for a unit without).
+    pub own: Option<String>,
     /// Printed with ※.
     pub vetoed: bool,
 }
@@ -78,13 +80,18 @@ pub fn circular_rows(pdf: &Path, l: &Loaded) -> BTreeMap<String, Row> {
             continue;
         };
         let n = l.rubric(&unit.rubric).scored_level1_headings().len();
-        assert_eq!(w.len(), 2 + n + 3, "a ranking row of {name}: {line}");
+        // the units' self-assessed scores in a last column, when known
+        assert!(
+            w.len() == 2 + n + 3 || w.len() == 2 + n + 4,
+            "a ranking row of {name}: {line}"
+        );
         let row = Row {
             rank: w[0].to_string(),
             subtotals: w[2..2 + n].iter().map(|s| s.to_string()).collect(),
             bonus: w[2 + n].to_string(),
             total: w[3 + n].to_string(),
             grade: w[4 + n].to_string(),
+            own: w.get(5 + n).map(|s| s.to_string()),
             vetoed: w[1].ends_with('※'),
         };
         assert!(
@@ -99,10 +106,14 @@ pub fn circular_rows(pdf: &Path, l: &Loaded) -> BTreeMap<String, Row> {
 /// veto, total, rank (group), grade.
 pub fn filled_summary(pdf: &Path) -> String {
     let text = raw_text(pdf);
-    let head = "基本得分 加分 一票否决 总分 名次 等次";
-    let at = text
-        .find(head)
-        .unwrap_or_else(|| panic!("{}: no summary", pdf.display()));
+    // with 自评得分 after 总分 when the unit's self-assessment is known
+    let (at, head) = [
+        "基本得分 加分 一票否决 总分 名次 等次",
+        "基本得分 加分 一票否决 总分 自评得分 名次 等次",
+    ]
+    .iter()
+    .find_map(|h| text.find(h).map(|at| (at, *h)))
+    .unwrap_or_else(|| panic!("{}: no summary", pdf.display()));
     let rest = &text[at + head.len()..];
     // up to the page number or the signature lines under it
     let end = [rest.find('—'), rest.find("考核组成员")]
@@ -125,7 +136,14 @@ pub struct SheetRow {
 /// The words under the heading `head` of a filled sheet's table on one
 /// page: those whose middle is within the heading's width (and a little).
 fn column_words<'a>(page: &'a crate::gbt::Page, head: &str) -> Vec<&'a crate::gbt::Word> {
-    let Some(h) = page.lines.iter().flatten().find(|w| w.text == head) else {
+    // the rightmost: 扣分 is the 考核组's, 自评/扣分 left of it the unit's own
+    let Some(h) = page
+        .lines
+        .iter()
+        .flatten()
+        .filter(|w| w.text == head)
+        .max_by(|a, b| a.x0.total_cmp(&b.x0))
+    else {
         return Vec::new();
     };
     // the table ends where the summary under it begins
@@ -214,8 +232,20 @@ pub fn assert_printed_as_results(out: &Path, l: &Loaded) {
             } else {
                 u["grade"].as_str().unwrap().to_string()
             },
+            own: row.own.as_ref().map(|_| {
+                if u["self_score"].is_null() {
+                    "—".to_string()
+                } else {
+                    pts(&u["self_score"])
+                }
+            }),
             vetoed: veto,
         };
+        assert_eq!(
+            row.own.is_some(),
+            units.iter().any(|u| !u["self_score"].is_null()),
+            "{name}: 自评得分 in the ranking exactly when self-assessments are known"
+        );
         assert_eq!(row, &want, "{name}: its row in circular.pdf");
         let note = format!("{name}发生较大以上生产安全事故，实行“一票否决”，排在本组最后。");
         assert_eq!(circular.contains(&note), veto, "{name}: the veto note");
@@ -234,8 +264,13 @@ pub fn assert_printed_as_results(out: &Path, l: &Loaded) {
         } else {
             "否".to_string()
         };
+        let own = if u["self_score"].is_null() {
+            String::new()
+        } else {
+            pts(&u["self_score"])
+        };
         let end = format!(
-            "{veto_cell}{}{}（{group}）{}",
+            "{veto_cell}{}{own}{}（{group}）{}",
             pts(&u["score"]),
             u["rank"],
             u["grade"].as_str().unwrap()

@@ -175,8 +175,11 @@ fn numbers_keep_their_units_on_one_line() {
                 let (Some(end), Some(start)) = (a.chars().last(), b.chars().next()) else {
                     continue;
                 };
+                // "扣" / "0.5分": a number moved away from its 扣 (not "未扣"
+                // ending one cell and the next cell's score after it)
+                let amount = b.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
                 let broken = (end.is_ascii_digit() && "分项次个人家天%".contains(start))
-                    || ("扣".contains(end) && start.is_ascii_digit());
+                    || ("扣".contains(end) && start.is_ascii_digit() && amount.starts_with('分'));
                 assert!(
                     !broken,
                     "{}: a number parted from its unit: {a:?} / {b:?}",

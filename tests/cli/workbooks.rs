@@ -2282,9 +2282,10 @@ fn demo_sample_forms_read_back_and_match_its_results() {
     // Every sample form and its archive copy read back clean and agree.
     let mut units = Vec::new();
     for u in &l.campaign.units {
-        let returned = std::fs::read(out_dir.join(format!("returned/{}.xlsx", u.name))).unwrap();
+        // the 考核组's forms are scored (returned/ holds the units' own)
+        let returned = std::fs::read(out_dir.join(format!("assessed/{}.xlsx", u.name))).unwrap();
         let filled = std::fs::read(out_dir.join(format!("filled/{}.xlsx", u.name))).unwrap();
-        let a = read_clean(&l, &returned, "returned.xlsx");
+        let a = read_clean(&l, &returned, "assessed.xlsx");
         let b = read_clean(&l, &filled, "filled.xlsx");
         assert_eq!(typed(&a), typed(&b), "{}", u.name);
         assert_eq!(a.unit, u.name);
@@ -2310,7 +2311,7 @@ fn demo_sample_forms_read_back_and_match_its_results() {
     assert_eq!(
         got,
         table(&ranked),
-        "results.json is the score of the returned forms"
+        "results.json is the score of the 考核组's forms"
     );
     // What the demo promises: one bonus, one veto (last of its group), a tie.
     let bonus: Vec<(&str, String)> = ranked

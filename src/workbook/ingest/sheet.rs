@@ -59,6 +59,10 @@ pub(super) fn read_workbook(bytes: &[u8], file: &str, l: &Loaded, opts: Options)
         Ok(m) => m,
         Err(p) => return (None, vec![whole(file, p)]),
     };
+    // A returned 问题整改清单 is not a scoring form: read as what it is.
+    if meta.get(META_FORM) == FormKind::Rectify.meta() {
+        return super::rectify::read(&mut wb, &meta.values, bytes, file, l);
+    }
     let found = match find_scoring_sheet(&mut wb, &names, file, limits) {
         Ok(f) => f,
         Err(p) => return (None, vec![*p]),
@@ -248,12 +252,13 @@ impl Form<'_> {
         let kind = self.kind(cx)?;
         TRACE.with(|t| t.borrow_mut().reached_rows = true);
         let rows = self.read_rows(cx, rubric);
+        // (a 问题整改清单 is read apart, before this: see `read_workbook`)
         let self_assessment = match kind {
-            FormKind::Unit => None,
+            FormKind::Unit | FormKind::Rectify => None,
             FormKind::Assessor => Some(self.check_self(cx, rows.own)?),
         };
         let assessor = match kind {
-            FormKind::Unit => None,
+            FormKind::Unit | FormKind::Rectify => None,
             FormKind::Assessor => self.assessor_name(),
         };
         Some(Filled {
