@@ -28,14 +28,12 @@ fn require_uno() {
     );
 }
 
-#[test]
-fn a_blank_form_in_libreoffice_is_protected_validated_and_live() {
+/// `book` opened in LibreOffice through UNO, as `lo_form_check.py` reports it.
+fn in_libreoffice(book: &[u8]) -> serde_json::Value {
     require_uno();
-    let l = campaign::load(None).unwrap();
-    let unit = l.unit("市公安局").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let form = dir.path().join("form.xlsx");
-    std::fs::write(&form, blank::workbook(&l, unit).unwrap()).unwrap();
+    std::fs::write(&form, book).unwrap();
     let profile = dir.path().join("lo-profile");
     // A port no one listens on now, from the system (a port derived from
     // the pid can collide with another run's).
@@ -56,7 +54,14 @@ fn a_blank_form_in_libreoffice_is_protected_validated_and_live() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_blank_form_in_libreoffice_is_protected_validated_and_live() {
+    let l = campaign::load(None).unwrap();
+    let unit = l.unit("市公安局").unwrap();
+    let v = in_libreoffice(&blank::workbook(&l, unit).unwrap());
     assert_eq!(v["sheets"], serde_json::json!(["评分表", "kaohe"]));
     assert_eq!(v["meta_visible"], false, "the metadata sheet is hidden");
     assert_eq!(v["protected"], true);
@@ -82,6 +87,50 @@ fn a_blank_form_in_libreoffice_is_protected_validated_and_live() {
     assert_eq!(
         v["total_after"], 99.5,
         "the total follows the typed deduction"
+    );
+}
+
+#[test]
+fn an_assessor_form_in_libreoffice_shows_the_self_assessment_locked_beside_empty_columns() {
+    let l = campaign::load(None).unwrap();
+    let unit = l.unit("海原县人民政府").unwrap();
+    let entry = |amount: i64, reason: &str| ingest::Entry {
+        amount: Pts(amount),
+        veto: false,
+        reason: reason.into(),
+    };
+    let own = ingest::Filled {
+        unit: unit.name.clone(),
+        rubric: unit.rubric.clone(),
+        entries: [
+            ("1-1".to_string(), entry(50, "学习资料不全")),
+            ("2-1".to_string(), entry(25, "缺路线图")),
+        ]
+        .into(),
+        ..ingest::Filled::default()
+    };
+    let form = kaohe::workbook::assessor::assessor_form(&own);
+    let v = in_libreoffice(&blank::filled_workbook(&l, unit, Some(&form)).unwrap());
+    assert_eq!(v["protected"], true);
+    assert_eq!(v["self_left_of_assessor"], true);
+    assert_eq!(
+        v["self_locked"],
+        serde_json::json!([[true, true]]),
+        "自评扣分 and 自评说明 cannot be changed on any row"
+    );
+    assert_eq!(
+        v["locked_code_points_deduct_reason"],
+        serde_json::json!([[true, true, false, false]]),
+        "扣分 and 扣分原因 are open for the assessors"
+    );
+    assert_eq!(
+        v["self_shown"],
+        serde_json::json!({"1-1": ["0.5", "学习资料不全"], "2-1": ["0.25", "缺路线图"]})
+    );
+    assert_eq!(v["assessor_columns_empty"], true);
+    assert_eq!(
+        v["total_before"], 100.0,
+        "the assessors' total starts at 100"
     );
 }
 

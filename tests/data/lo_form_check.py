@@ -66,6 +66,18 @@ try:
     for code, r in rows.items():
         locked[code] = [bool(sheet.getCellByPosition(c, r).CellProtection.IsLocked) for c in (ccode, cpts, cded, creas)]
     out["locked_code_points_deduct_reason"] = sorted(set(tuple(v) for v in locked.values()))
+    # The 考核组's form: the unit's self-assessment shown, locked, beside
+    # the assessors' empty columns.
+    if "自评扣分" in cols:
+        cs, cr = cols.index("自评扣分"), cols.index("自评说明")
+        cell = lambda c, r: sheet.getCellByPosition(c, r)
+        out["self_locked"] = sorted(set((bool(cell(cs, r).CellProtection.IsLocked),
+                                         bool(cell(cr, r).CellProtection.IsLocked)) for r in rows.values()))
+        out["self_shown"] = {code: [cell(cs, r).getString(), cell(cr, r).getString()]
+                             for code, r in rows.items() if cell(cs, r).getString() or cell(cr, r).getString()}
+        out["assessor_columns_empty"] = all(not cell(cded, r).getString() and not cell(creas, r).getString()
+                                            for r in rows.values())
+        out["self_left_of_assessor"] = cs < cr < cded < creas
     # a 3-point rule: 1-3 has 3 points? pick the first rule whose 分值 is 3
     three = next(code for code, r in rows.items() if sheet.getCellByPosition(cpts, r).getValue() == 3)
     v = sheet.getCellByPosition(cded, rows[three]).Validation
