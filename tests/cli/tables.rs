@@ -344,6 +344,105 @@ fn a_row_split_across_pages_leaves_two_lines_on_each_side() {
     }
 }
 
+/// Whether the page opens an attachment: a line that is just "附件N".
+fn opens_attachment(p: &Page) -> bool {
+    (0..p.lines.len()).any(|i| {
+        let t = p.line_text(i);
+        t.strip_prefix("附件")
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    })
+}
+
+/// The lowest text bottom under a table page's head (the page number, "—
+/// N —", left out; so are bare numbers, never a row's lowest line alone).
+fn table_bottom(p: &Page, top: f64) -> f64 {
+    p.lines
+        .iter()
+        .flatten()
+        .filter(|w| w.y0 > top && !w.text.chars().all(|c| c == '—' || c.is_ascii_digit()))
+        .map(|w| w.y1)
+        .fold(f64::MIN, f64::max)
+}
+
+/// An attachment's title page carries its table's head and first row (the
+/// title never stands alone on its page), and every page of a rubric table
+/// but its last is filled: its lowest line within about three table lines
+/// of the lowest on any of the document's table pages (only a row of at
+/// most three lines moves whole; longer rows split, two lines or more on
+/// each side).
+#[test]
+fn attachment_tables_start_under_their_title_and_fill_their_pages() {
+    for (_, out) in campaigns() {
+        for pdf in table_pdfs(&out) {
+            let ps = pages(&pdf);
+            let geo: Vec<Option<(f64, f64)>> = ps.iter().map(table_geometry).collect();
+            for (k, p) in ps.iter().enumerate() {
+                if !opens_attachment(p) {
+                    continue;
+                }
+                // a rubric attachment: its next pages (up to the next
+                // attachment) hold a rubric table
+                let rubric = ps[k..]
+                    .iter()
+                    .zip(&geo[k..])
+                    .take_while({
+                        let mut first = true;
+                        move |(q, _)| std::mem::take(&mut first) || !opens_attachment(q)
+                    })
+                    .any(|(_, g)| g.is_some());
+                if !rubric {
+                    continue;
+                }
+                let Some((left, top)) = geo[k] else {
+                    panic!(
+                        "{} page {}: an attachment's title alone on its page, its table starts on the next",
+                        pdf.display(),
+                        k + 1
+                    );
+                };
+                assert!(
+                    p.lines
+                        .iter()
+                        .flatten()
+                        .any(|w| w.y0 > top && w.x0 > left - 2.0 && row_start(w)),
+                    "{} page {}: the table's head without a row under the attachment's title",
+                    pdf.display(),
+                    k + 1
+                );
+            }
+            let lowest = ps
+                .iter()
+                .zip(&geo)
+                .filter_map(|(p, g)| g.map(|(_, t)| table_bottom(p, t)))
+                .fold(f64::MIN, f64::max);
+            for k in 0..ps.len().saturating_sub(1) {
+                let (Some((_, top)), Some(_)) = (geo[k], geo[k + 1]) else {
+                    continue;
+                };
+                if opens_attachment(&ps[k + 1]) {
+                    continue;
+                }
+                // a table line's pitch: the height of its text and the leading
+                let pitch = ps[k]
+                    .lines
+                    .iter()
+                    .flatten()
+                    .find(|w| w.y0 > top && row_start(w))
+                    .map_or(12.0, |w| w.height())
+                    * 1.5;
+                let bottom = table_bottom(&ps[k], top);
+                assert!(
+                    lowest - bottom < 3.5 * pitch + 10.0,
+                    "{} page {}: the table stops {:.0} pt above the lowest table line of the document, the page is not filled",
+                    pdf.display(),
+                    k + 1,
+                    lowest - bottom
+                );
+            }
+        }
+    }
+}
+
 /// The text of one part of an XLSX.
 fn zip_part(xlsx: &Path, part: &str) -> String {
     let mut z = zip::ZipArchive::new(std::fs::File::open(xlsx).unwrap()).unwrap();
