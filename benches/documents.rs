@@ -14,6 +14,7 @@ use std::hint::black_box;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn setup() -> (Loaded, Engine, Vec<UnitScore>) {
+    kaohe::os::no_huge_pages();
     let l = campaign::load(None).expect("built-in campaign");
     let engine = Engine::new(&render::font_dirs(None, None).expect("fonts"), None).expect("engine");
     let forms = demo::sample_forms(&l);

@@ -173,6 +173,7 @@ fn typed_command(cmd: &clap::Command) -> Option<String> {
 
 fn main() -> ExitCode {
     kaohe::os::init_console();
+    kaohe::os::no_huge_pages();
     if std::env::args_os().len() <= 1 {
         return match kaohe::os::without_arguments() {
             kaohe::os::NoArguments::Explain => {

@@ -14,6 +14,22 @@ pub fn init_console() {
     win::init_console();
 }
 
+/// No transparent huge pages for this process (Linux). mimalloc asks for
+/// them on its big regions, and the kernel then zeroes 2 MiB at the first
+/// touch of each, however little of it is used: measured on `kaohe demo
+/// --no-cache`, a third of the run's CPU went to zeroing pages, and
+/// turning them off cut the system time from about 1.2 s to 0.4 s and the
+/// wall time by about a fifth. Set before the heavy allocations start;
+/// pages already mapped keep what they have.
+pub fn no_huge_pages() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes no pointers; it only sets a flag of
+    // this process (inherited by its children, as the ingest child).
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// True when this process owns its console window alone: kaohe.exe was
 /// double-clicked in Explorer rather than started from a command prompt, and
 /// the window closes as soon as kaohe exits. Always false elsewhere.
