@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use crate::cycle::replace_in_part;
-use crate::support::{kaohe_in as kaohe, shared_dir, squeeze, tool};
+use crate::support::{kaohe_in as kaohe, shared_dir, squeeze, tool, without_page_numbers};
 
 /// One `kaohe demo` shared by the tests here.
 fn demo() -> &'static Path {
@@ -40,21 +40,7 @@ fn pdf_text(pdf: &Path) -> String {
 /// The text of a document's pages run together, whitespace and the page
 /// numbers ("—1—") taken out.
 fn body_text(pdf: &Path) -> String {
-    let s = squeeze(&pdf_text(pdf));
-    let mut out = String::new();
-    let mut rest = s.as_str();
-    while let Some(i) = rest.find('—') {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + '—'.len_utf8()..];
-        let digits = after.chars().take_while(char::is_ascii_digit).count();
-        if digits > 0 && after[digits..].starts_with('—') {
-            rest = &after[digits + '—'.len_utf8()..];
-        } else {
-            out.push('—');
-            rest = after;
-        }
-    }
-    out + rest
+    without_page_numbers(&squeeze(&pdf_text(pdf)))
 }
 
 /// The rules (`N-k`) on which a unit lost points, from results.json: each

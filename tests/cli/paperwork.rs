@@ -414,7 +414,7 @@ fn assert_circular(out: &Path, l: &Loaded, title: &str, groups: [&str; 2], deadl
     // the title names the issuer (7.3.1), 22 pt, on page 1
     let t = ps[0].find(title).unwrap_or_else(|| panic!("title {title}"));
     assert!(close(t.height(), 22.0, 0.1));
-    let text = squeeze(&raw_text(&pdf));
+    let text = crate::support::without_page_numbers(&squeeze(&raw_text(&pdf)));
     let units = results(out);
     // 基本情况: how many units, how it was done, the thresholds
     let basics = section(&text, "一、基本情况", "二、取得的成效");

@@ -54,6 +54,25 @@ pub fn squeeze(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
+/// Text with the page numbers of a 公文 ("—4—", as pdftotext runs them
+/// into the body once whitespace is squeezed) taken out.
+pub fn without_page_numbers(s: &str) -> String {
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('—') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + '—'.len_utf8()..];
+        let digits = after.chars().take_while(char::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with('—') {
+            rest = &after[digits + '—'.len_utf8()..];
+        } else {
+            out.push('—');
+            rest = after;
+        }
+    }
+    out + rest
+}
+
 /// A folder for outputs shared by several tests through a `static`, which
 /// is never dropped: under target/tmp, one per process, and those of
 /// earlier runs (whose process is gone) removed.
