@@ -197,7 +197,7 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
             let path = format!("returned/{}.xlsx", safe_file_name(&f.unit));
             Ok((
                 path,
-                crate::render::cache::form(cache, &campaign, &l, unit, Some(f))?,
+                crate::render::cache::form(cache, &campaign, &l, unit, Some(f), None)?,
             ))
         })
         .collect::<Vec<_>>();
