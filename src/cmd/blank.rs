@@ -37,7 +37,7 @@ pub fn workbooks(ctx: &Ctx, l: &Loaded) -> Result<Files> {
         .map(|u| {
             Ok((
                 format!("blank/{}.xlsx", safe_file_name(&u.name)),
-                cache::form(cache, &campaign, l, u, None)?,
+                cache::form(cache, &campaign, l, u, None, None)?,
             ))
         })
         .collect()

@@ -245,7 +245,7 @@ fn round_trip(
             let path = format!("{folder}/{}.xlsx", safe_file_name(&f.unit));
             Ok((
                 path,
-                crate::render::cache::form(cache, &campaign, l, unit, Some(f))?,
+                crate::render::cache::form(cache, &campaign, l, unit, Some(f), None)?,
             ))
         })
         .collect::<Result<_>>()?;

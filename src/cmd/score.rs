@@ -106,7 +106,14 @@ pub fn result_files_partial(
             let unit = l.unit(&f.unit).expect("forms are matched to units");
             Ok((
                 format!("filled/{}.xlsx", safe_file_name(&f.unit)),
-                cache::form(cache, &campaign, l, unit, Some(f))?,
+                cache::form(
+                    cache,
+                    &campaign,
+                    l,
+                    unit,
+                    Some(f),
+                    units.iter().find(|u| u.unit == f.unit),
+                )?,
             ))
         })
         .collect();

@@ -239,6 +239,7 @@ pub fn form(
     l: &crate::campaign::Loaded,
     unit: &crate::campaign::Unit,
     fill: Option<&crate::workbook::ingest::Filled>,
+    record: Option<&crate::score::UnitScore>,
 ) -> Result<Vec<u8>> {
     // What the form is made of: not the file it was read from, so that the
     // same entries give the same cached form wherever they came from.
@@ -252,11 +253,13 @@ pub fn form(
         let mut k = Key::new("xlsx-form");
         k.add(campaign.as_bytes())
             .add(format!("{unit:?}").as_bytes())
-            .add(format!("{entries:?}").as_bytes());
+            .add(format!("{entries:?}").as_bytes())
+            .add(format!("{record:?}").as_bytes());
         k.hex()
     };
-    memo(cache, key, || {
-        crate::workbook::blank::filled_workbook(l, unit, fill)
+    memo(cache, key, || match (fill, record) {
+        (Some(f), Some(u)) => crate::workbook::blank::archive_workbook(l, unit, f, u),
+        _ => crate::workbook::blank::filled_workbook(l, unit, fill),
     })
 }
 

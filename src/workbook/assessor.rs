@@ -34,7 +34,7 @@ pub fn self_round_files(
             let unit = l.unit(&f.unit).expect("forms are matched to units");
             Ok((
                 format!("assess/{}.xlsx", safe_file_name(&f.unit)),
-                cache::form(cache, &campaign, l, unit, Some(&assessor_form(f)))?,
+                cache::form(cache, &campaign, l, unit, Some(&assessor_form(f)), None)?,
             ))
         })
         .collect::<Result<_>>()?;

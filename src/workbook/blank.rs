@@ -9,6 +9,7 @@ use crate::error::Result;
 use crate::failed;
 use crate::points::Pts;
 use crate::rubric::{Deduction, Item, ItemKind, Rubric, Rule as RubricRule};
+use crate::score::UnitScore;
 use crate::workbook::ingest::{Entry, Filled};
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
@@ -108,10 +109,31 @@ pub fn workbook(l: &Loaded, unit: &Unit) -> Result<Vec<u8>> {
 /// The same form with a unit's entries in the input cells (the archive copy,
 /// and the demo's sample forms). Entered text is always written as text.
 pub fn filled_workbook(l: &Loaded, unit: &Unit, fill: Option<&Filled>) -> Result<Vec<u8>> {
-    crate::timing::time(crate::timing::Stage::Xlsx, || write_form(l, unit, fill))
+    crate::timing::time(crate::timing::Stage::Xlsx, || {
+        write_form(l, unit, fill, None)
+    })
 }
 
-fn write_form(l: &Loaded, unit: &Unit, fill: Option<&Filled>) -> Result<Vec<u8>> {
+/// The archive copy in `filled/`: the record sheet (考核记录, shown when
+/// the file opens and printed first) with the unit's scores, then the form
+/// as it came back, unchanged.
+pub fn archive_workbook(
+    l: &Loaded,
+    unit: &Unit,
+    fill: &Filled,
+    score: &UnitScore,
+) -> Result<Vec<u8>> {
+    crate::timing::time(crate::timing::Stage::Xlsx, || {
+        write_form(l, unit, Some(fill), Some(score))
+    })
+}
+
+fn write_form(
+    l: &Loaded,
+    unit: &Unit,
+    fill: Option<&Filled>,
+    record: Option<&UnitScore>,
+) -> Result<Vec<u8>> {
     let c = &l.campaign;
     let r = l.rubric(&unit.rubric);
     let mut wb = Workbook::new();
@@ -127,6 +149,9 @@ fn write_form(l: &Loaded, unit: &Unit, fill: Option<&Filled>) -> Result<Vec<u8>>
             .set_company(c.issuer.name.clone())
             .set_creation_datetime(&created),
     );
+    if let Some(u) = record {
+        super::record::add_record_sheet(&mut wb, l, u).map_err(x)?;
+    }
     let ws = wb.add_worksheet();
     ws.set_name(SCORING_SHEET).map_err(x)?;
     scoring_sheet(ws, c, r, unit, fill).map_err(x)?;

@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod layout;
 #[cfg(test)]
 mod reader_tests;
+pub mod record;
 pub mod rectify;
 pub mod results;
 pub mod scan;

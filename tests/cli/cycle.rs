@@ -313,6 +313,34 @@ fn assessed_scores_sit_beside_the_self_assessment() {
             ("3-1".to_string(), "自评未扣、考核扣1分".to_string()),
         ]
     );
+    // The archive record in filled/ shows the self-assessment beside 扣分,
+    // item by item (issue 11 item 2).
+    let rec = crate::tables::sheet_cells(
+        &dir.path().join(format!("out/filled/{UNIT}.xlsx")),
+        "考核记录",
+    );
+    let head = rec
+        .iter()
+        .position(|r| r.iter().any(|c| c == "扣分原因"))
+        .unwrap();
+    let cd = rec[head].iter().position(|c| c == "扣分").unwrap();
+    assert_eq!(rec[head][cd + 1], "自评扣分", "{:?}", rec[head]);
+    let cc = rec[head].iter().position(|c| c == "考核内容").unwrap();
+    let self_of = |no: u32| {
+        let row = rec
+            .iter()
+            .find(|r| r[cc].starts_with(&format!("{no}.")))
+            .unwrap();
+        (row[cd].clone(), row[cd + 1].clone())
+    };
+    assert_eq!(
+        [self_of(1), self_of(2), self_of(3)],
+        [
+            ("0.5".to_string(), "0.5".to_string()),
+            ("0".into(), "0.25".into()),
+            ("1".into(), "0".into()),
+        ]
+    );
     // results.xlsx shows them side by side, the largest gap first.
     let bytes = std::fs::read(dir.path().join("out/results.xlsx")).unwrap();
     let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(&bytes)).unwrap();

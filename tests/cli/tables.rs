@@ -443,6 +443,117 @@ fn attachment_tables_start_under_their_title_and_fill_their_pages() {
     }
 }
 
+/// A sheet's cells as text, row by row.
+pub fn sheet_cells(xlsx: &Path, sheet: &str) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto(xlsx).unwrap();
+    let range = wb.worksheet_range(sheet).unwrap();
+    range
+        .rows()
+        .map(|r| r.iter().map(|d| d.to_string()).collect())
+        .collect()
+}
+
+/// The column whose heading (in row `head`) is `h`.
+fn col(rows: &[Vec<String>], head: usize, h: &str) -> usize {
+    rows[head]
+        .iter()
+        .position(|c| c == h)
+        .unwrap_or_else(|| panic!("no column {h} in {:?}", rows[head]))
+}
+
+/// The filled workbook in `filled/` is an archive record like the filled
+/// PDF: its first sheet (考核记录) has 分值, 扣分, 扣分原因 and 得分, the
+/// same 扣分 and 得分 rows as the PDF (every item, bonus and veto rows, a
+/// subtotal per level-1 heading, the total), the summary, the 考核日期 and
+/// the signature lines, and prints on A4 landscape one page wide with its
+/// head repeated; the form the unit filled in (评分表) is still there with
+/// the blank form's columns.
+#[test]
+fn the_filled_workbook_is_an_archive_record_like_the_filled_pdf() {
+    for (l, out) in campaigns() {
+        let json = results(&out);
+        for u in json["units"].as_array().unwrap() {
+            let name = u["unit"].as_str().unwrap();
+            let xlsx = out.join(format!("filled/{name}.xlsx"));
+            let names = {
+                use calamine::Reader;
+                calamine::open_workbook_auto(&xlsx).unwrap().sheet_names()
+            };
+            assert_eq!(names[0], "考核记录", "{}: {names:?}", xlsx.display());
+            let blank = sheet_cells(&out.join(format!("blank/{name}.xlsx")), "评分表");
+            let form = sheet_cells(&xlsx, "评分表");
+            let head_of = |rows: &[Vec<String>]| {
+                rows.iter()
+                    .find(|r| r.iter().any(|c| c == "扣分原因"))
+                    .cloned()
+                    .unwrap()
+            };
+            assert_eq!(
+                head_of(&form),
+                head_of(&blank),
+                "{name}: the form's columns"
+            );
+            let rows = sheet_cells(&xlsx, "考核记录");
+            let head = rows
+                .iter()
+                .position(|r| r.iter().any(|c| c == "扣分原因"))
+                .unwrap();
+            for h in ["分值", "扣分", "得分"] {
+                assert!(
+                    rows[head].iter().any(|c| c.starts_with(h)),
+                    "{name}: no {h} column"
+                );
+            }
+            let (cd, cs) = (col(&rows, head, "扣分"), col(&rows, head, "得分"));
+            let body: Vec<&Vec<String>> = rows[head + 1..]
+                .iter()
+                .take_while(|r| r.iter().any(|c| !c.is_empty()))
+                .collect();
+            let got: Vec<SheetRow> = body
+                .iter()
+                .map(|r| SheetRow {
+                    deducted: r[cd].clone(),
+                    score: r[cs].clone(),
+                    sum: r.iter().any(|c| c.ends_with("小计") || c == "基本得分合计"),
+                })
+                .collect();
+            assert_eq!(got, wanted_rows(&l, u), "{}", xlsx.display());
+            let all: String = rows.iter().flatten().map(String::as_str).collect();
+            let unit = l.unit(name).unwrap();
+            let date = campaign::cn_date(campaign::Campaign::date(&unit.date));
+            for s in [
+                format!("考核日期：{date}"),
+                format!("总分{}", pts(&u["score"])),
+                "考核组成员：".into(),
+                "被考核单位负责人：".into(),
+                "日期：".into(),
+            ] {
+                assert!(all.contains(&s), "{name}: {s}");
+            }
+            let ws = zip_part(&xlsx, "xl/worksheets/sheet1.xml");
+            for s in [
+                "orientation=\"landscape\"",
+                "paperSize=\"9\"",
+                "fitToPage=\"1\"",
+                "fitToHeight=\"0\"",
+                "<oddFooter>",
+            ] {
+                assert!(ws.contains(s), "{name}: print setup {s}");
+            }
+            // one page wide: fitToWidth left at its default, 1
+            assert!(
+                !ws.contains("fitToWidth=") || ws.contains("fitToWidth=\"1\""),
+                "{name}: one page wide"
+            );
+            assert!(
+                zip_part(&xlsx, "xl/workbook.xml").contains("考核记录!$"),
+                "{name}: the head repeated on every printed page"
+            );
+        }
+    }
+}
+
 /// The text of one part of an XLSX.
 fn zip_part(xlsx: &Path, part: &str) -> String {
     let mut z = zip::ZipArchive::new(std::fs::File::open(xlsx).unwrap()).unwrap();
