@@ -2,7 +2,7 @@
 //! with sample filled forms made up deterministically. With `--units N`, a
 //! synthetic campaign of N units for measuring scale.
 
-use super::{Ctx, Files, blank, notice, publish, schedule, score, write_outputs};
+use super::{Ctx, Sink, blank, notice, publish, schedule, score, write_outputs};
 use crate::archive::InputEntry;
 use crate::campaign::{Campaign, Loaded, Unit};
 use crate::error::Result;
@@ -236,13 +236,14 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
     jobs.extend(result_jobs);
     docx_files.extend(circular_docx);
     jobs.push(schedule::job(&l));
-    let files = || -> Result<Files> {
-        let mut files = docx_files;
-        files.extend(blank::workbooks(ctx, &l)?);
-        files.extend(schedule::files(&l)?);
-        files.extend(books.iter().cloned());
-        files.extend(score::result_files(ctx, &l, &forms, &scores)?);
-        Ok(files)
+    let files = |k: &Sink| -> Result<()> {
+        k.extend(docx_files)?;
+        blank::workbooks(ctx, &l, k)?;
+        k.extend(schedule::files(&l)?)?;
+        for (path, bytes) in &books {
+            k.add(path, bytes)?;
+        }
+        score::result_files(ctx, &l, &forms, &scores, k)
     };
     write_outputs(ctx, &l, Some(inputs), |s| {
         publish(ctx, &engine, jobs, files, s)

@@ -2,7 +2,7 @@
 //! A run with any error writes nothing.
 
 use super::check::check_inputs;
-use super::{Ctx, Files, Job, publish, write_outputs};
+use super::{Ctx, Files, Job, Sink, publish, write_outputs};
 use crate::archive::{self, InputEntry};
 use crate::campaign::Loaded;
 use crate::error::Result;
@@ -56,8 +56,14 @@ pub fn score_present(l: &Loaded, forms: &[Filled]) -> Vec<UnitScore> {
 }
 
 /// results.json, results.xlsx and the archive copy of each filled form.
-pub fn result_files(ctx: &Ctx, l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result<Files> {
-    result_files_partial(ctx, l, forms, units, &[], &[])
+pub fn result_files(
+    ctx: &Ctx,
+    l: &Loaded,
+    forms: &[Filled],
+    units: &[UnitScore],
+    sink: &Sink,
+) -> Result<()> {
+    result_files_partial(ctx, l, forms, units, &[], &[], sink)
 }
 
 /// As [`result_files`], with `missing` units listed as 未报送.
@@ -68,7 +74,8 @@ pub fn result_files_partial(
     units: &[UnitScore],
     missing: &[&str],
     rubric_changes: &[(String, String)],
-) -> Result<Files> {
+    sink: &Sink,
+) -> Result<()> {
     let (cache, campaign) = (ctx.cache(), cache::campaign_hash(l));
     let mut value = score::results_json(units);
     if !rubric_changes.is_empty() {
@@ -92,26 +99,21 @@ pub fn result_files_partial(
         );
     }
     let json = serde_json::to_string_pretty(&value).expect("json");
-    let mut files = vec![
-        ("results.json".to_string(), json.into_bytes()),
-        (
-            "results.xlsx".to_string(),
-            cache::results(cache, &campaign, l, units, missing)?,
-        ),
-    ];
+    drop(value);
+    sink.add("results.json", json.as_bytes())?;
+    drop(json);
+    sink.add(
+        "results.xlsx",
+        &cache::results(cache, &campaign, l, units, missing)?,
+    )?;
     let sheets = crate::assess::combine(l, forms).0;
-    let books: Result<Files> = sheets
-        .par_iter()
-        .map(|f| {
-            let unit = l.unit(&f.unit).expect("forms are matched to units");
-            Ok((
-                format!("filled/{}.xlsx", safe_file_name(&f.unit)),
-                cache::form(cache, &campaign, l, unit, Some(f))?,
-            ))
-        })
-        .collect();
-    files.extend(books?);
-    Ok(files)
+    sheets.par_iter().try_for_each(|f| {
+        let unit = l.unit(&f.unit).expect("forms are matched to units");
+        sink.add(
+            &format!("filled/{}.xlsx", safe_file_name(&f.unit)),
+            &cache::form(cache, &campaign, l, unit, Some(f))?,
+        )
+    })
 }
 
 /// The circular (first: it is the longest) and each unit's filled sheet,
@@ -185,11 +187,10 @@ pub fn publish_scores(
     let (inputs, copies) = scored_inputs(base, forms)?;
     let (jobs, docx_files) = result_jobs(l, units, &ctx.docx_options(l)?)?;
     write_outputs(ctx, l, Some(inputs), |s| {
-        let files = || {
-            let mut files = result_files_partial(ctx, l, forms, units, &[], changes)?;
-            files.extend(copies);
-            files.extend(docx_files);
-            Ok(files)
+        let files = |k: &Sink| {
+            result_files_partial(ctx, l, forms, units, &[], changes, k)?;
+            k.extend(copies)?;
+            k.extend(docx_files)
         };
         publish(ctx, &engine, jobs, files, s)
     })
@@ -245,10 +246,9 @@ pub fn run_partial(
             ctx,
             &engine,
             jobs,
-            || {
-                let mut files = result_files_partial(ctx, l, forms, &units, &missing, changes)?;
-                files.extend(copies);
-                Ok(files)
+            |k| {
+                result_files_partial(ctx, l, forms, &units, &missing, changes, k)?;
+                k.extend(copies)
             },
             s,
         )
