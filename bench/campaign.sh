@@ -16,9 +16,10 @@ bin=target/release/kaohe
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# A blank workbook for the baseline, and a warm LibreOffice profile so the
+# A blank workbook for the baseline (from the demo: `blank` needs a
+# campaign folder), and a warm LibreOffice profile so the
 # baseline is a conversion, not a first start.
-$bin blank --out "$work/blank" -q
+$bin demo --out "$work/blank" -q
 book=$(ls "$work"/blank/blank/*.xlsx | head -n 1)
 profile="file://$work/lo-profile"
 soffice -env:UserInstallation="$profile" --headless --convert-to pdf --outdir "$work/lo" "$book" >/dev/null 2>&1
