@@ -295,11 +295,14 @@ impl Staging {
         // The staging path now holds the old folder.
         let _ = std::fs::remove_dir_all(&self.dir);
         let _ = std::fs::remove_dir_all(sibling(&self.out, "old")?);
-        Ok(self
+        // Sorted: the files arrive in whatever order the workers finish.
+        let mut written: Vec<PathBuf> = self
             .entries
             .iter()
             .map(|e| self.out.join(&e.path))
-            .collect())
+            .collect();
+        written.sort();
+        Ok(written)
     }
 
     /// `from` (in the old folder) as `rel` in the staging folder: a hard

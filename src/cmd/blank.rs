@@ -1,6 +1,6 @@
 //! `kaohe blank`: one blank workbook per unit, and the blank rubric tables.
 
-use super::{Ctx, Files, Job, publish, write_outputs};
+use super::{Ctx, Job, Sink, publish, write_outputs};
 use crate::campaign::Loaded;
 use crate::error::Result;
 use crate::render::{Template, cache, docs};
@@ -29,25 +29,21 @@ pub fn table_jobs(l: &Loaded) -> Vec<Job<'static>> {
 }
 
 /// `blank/<单位名>.xlsx` for every unit.
-pub fn workbooks(ctx: &Ctx, l: &Loaded) -> Result<Files> {
+pub fn workbooks(ctx: &Ctx, l: &Loaded, sink: &Sink) -> Result<()> {
     let (cache, campaign) = (ctx.cache(), cache::campaign_hash(l));
-    l.campaign
-        .units
-        .par_iter()
-        .map(|u| {
-            Ok((
-                format!("blank/{}.xlsx", safe_file_name(&u.name)),
-                cache::form(cache, &campaign, l, u, None, None)?,
-            ))
-        })
-        .collect()
+    l.campaign.units.par_iter().try_for_each(|u| {
+        sink.add(
+            &format!("blank/{}.xlsx", safe_file_name(&u.name)),
+            &cache::form(cache, &campaign, l, u, None, None)?,
+        )
+    })
 }
 
 pub fn run(ctx: &Ctx) -> Result<()> {
     let l = ctx.load()?;
     let engine = ctx.engine(&l)?;
     write_outputs(ctx, &l, None, |s| {
-        publish(ctx, &engine, table_jobs(&l), || workbooks(ctx, &l), s)
+        publish(ctx, &engine, table_jobs(&l), |k| workbooks(ctx, &l, k), s)
     })?;
     Ok(())
 }

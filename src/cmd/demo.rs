@@ -2,7 +2,7 @@
 //! with sample filled forms made up deterministically. With `--units N`, a
 //! synthetic campaign of N units for measuring scale.
 
-use super::{Ctx, Files, blank, notice, publish, schedule, score, write_outputs};
+use super::{Ctx, Files, Sink, blank, notice, publish, schedule, score, write_outputs};
 use crate::archive::InputEntry;
 use crate::campaign::{Campaign, Loaded, Unit};
 use crate::error::Result;
@@ -327,18 +327,18 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
     jobs.extend(result_jobs);
     docx_files.extend(circular_docx);
     jobs.push(schedule::job(&l));
-    let (feedback, lists) = score::cycle_outputs(&l, &forms)?;
-    jobs.extend(feedback);
-    let files = || -> Result<Files> {
-        let mut files = docx_files;
-        files.extend(blank::workbooks(ctx, &l)?);
-        files.extend(schedule::files(&l)?);
-        files.extend(own_books.iter().cloned());
-        files.extend(self_round);
-        files.extend(books.iter().cloned());
-        files.extend(score::result_files(ctx, &l, &forms, &scores)?);
-        files.extend(lists);
-        Ok(files)
+    jobs.extend(score::feedback_jobs(&l, &forms)?);
+    let files = |k: &Sink| -> Result<()> {
+        // the workbooks held since the forms were made go first: they leave
+        // memory as typesetting starts
+        for (path, bytes) in own_books.into_iter().chain(self_round).chain(books) {
+            k.add(&path, &bytes)?;
+        }
+        k.extend(docx_files)?;
+        blank::workbooks(ctx, &l, k)?;
+        k.extend(schedule::files(&l)?)?;
+        score::result_files(ctx, &l, &forms, &scores, k)?;
+        score::rectify_lists(&l, &forms, k)
     };
     write_outputs(ctx, &l, Some(inputs), |s| {
         publish(ctx, &engine, jobs, files, s)

@@ -16,7 +16,7 @@ pub mod verify;
 
 use crate::archive::{self, InputEntry, Manifest, RubricEntry, Staging};
 use crate::campaign::{self, Campaign, Loaded};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::render::cache::{self, Cache, Key};
 use crate::render::{self, Engine, Template};
 use crate::timing::{self, Stage};
@@ -192,147 +192,178 @@ fn part_key(key: &str, n: usize) -> String {
     }
 }
 
-/// Documents typeset between two evictions of Typst's caches: big enough to
-/// share the caches across a batch, small enough to keep memory bounded
-/// (measured: 790 MB peak for `demo --units 1000`).
-const BATCH: usize = 32;
+/// Typst's memoized layouts are aged every this many documents, and those
+/// not used for the last `KEEP_AGE` periods are dropped: what every filled
+/// sheet of a rubric shares (its rubric's cells) stays, what one document
+/// alone used goes soon, so that memory stays bounded however many units
+/// there are, with no pause of the workers between batches.
+const EVICT_EVERY: usize = 8;
+const KEEP_AGE: usize = 1;
 
-/// Typesets the jobs in parallel and adds the PDFs to `staging`, batch by
-/// batch, so that memory stays bounded however many units there are.
-pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, staging: &mut Staging) -> Result<()> {
+/// Typesets the jobs in parallel and adds each document's files to `sink`
+/// as soon as it is made.
+pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, sink: &Sink) -> Result<()> {
     let bar = progress(jobs.len(), ctx.quiet);
-    let mut jobs = jobs.into_iter().peekable();
-    while jobs.peek().is_some() {
-        let batch: Vec<Job> = jobs.by_ref().take(BATCH).collect();
-        let one = |job: Job| -> Result<Files> {
-            let start = Instant::now();
-            let data = (job.data)();
-            let pdfa = job.pdfa || ctx.pdfa;
-            // Unchanged template, data, fonts and options: the cached PDF.
-            let key = ctx.cache().map(|c| {
-                let mut k = Key::new("pdf");
-                k.add(engine.fingerprint.as_bytes())
-                    .add(format!("{:?}", job.template).as_bytes())
-                    .add(data.to_string().as_bytes())
-                    .add(job.ident.as_bytes())
-                    .add(job.date.to_string().as_bytes())
-                    .add(&[pdfa as u8])
-                    .add(
-                        format!(
-                            "{:?}",
-                            job.ofd.as_ref().map(|o| (&o.path, &o.title, &o.author))
-                        )
-                        .as_bytes(),
-                    );
-                (c, k.hex())
-            });
-            // The PDF and, when asked for, the OFD: all from the cache or none.
-            let paths: Vec<String> = std::iter::once(job.path.clone())
-                .chain(job.ofd.as_ref().map(|o| o.path.clone()))
-                .collect();
-            if let Some((c, k)) = &key {
-                let hits: Option<Vec<Vec<u8>>> =
-                    (0..paths.len()).map(|n| c.get(&part_key(k, n))).collect();
-                if let Some(hits) = hits {
-                    bar.inc(1);
-                    return Ok(paths.into_iter().zip(hits).collect());
-                }
-            }
-            let doc = timing::time(Stage::Layout, || {
-                engine.layout(job.template, &data, &job.path)
-            })?;
-            let laid = start.elapsed();
-            let bytes = timing::time(Stage::Pdf, || {
-                render::pdf(&doc, &job.ident, job.date, pdfa, &job.path)
-            })?;
-            timing::document(&job.path, doc.pages().len(), laid, start.elapsed() - laid);
-            let mut out = vec![(job.path.clone(), bytes)];
-            // The OFD is written from the same layout: one layout, two formats.
-            if let Some(o) = &job.ofd {
-                let meta = render::ofd::Meta {
-                    title: &o.title,
-                    author: &o.author,
-                    date: job.date,
-                    ident: &format!("{}.ofd", job.ident),
-                };
-                let bytes = timing::time(Stage::Ofd, || render::ofd::ofd(&doc, &meta, &o.path))?;
-                out.push((o.path.clone(), bytes));
-            }
-            if let Some((c, k)) = &key {
-                for (n, (_, bytes)) in out.iter().enumerate() {
-                    c.put(&part_key(k, n), bytes);
-                }
-            }
-            bar.inc(1);
-            Ok(out)
-        };
-        // With --timings, one document at a time, so that each stage's time
-        // is its own. Otherwise one worker thread per core takes the next
-        // document from the list. Not rayon's par_iter: Typst and its PDF
-        // writer use rayon inside, and a rayon thread waiting there steals
-        // the next *document*, nesting whole documents on one stack, so a
-        // long one (the notice) finished last and one core sat idle.
-        let pdfs: Vec<Result<Files>> = if timing::enabled() {
-            batch.into_iter().map(one).collect()
-        } else {
-            let n = batch.len();
-            let queue = std::sync::Mutex::new(batch.into_iter().enumerate());
-            let done = std::sync::Mutex::new((0..n).map(|_| None).collect::<Vec<_>>());
-            let workers = std::thread::available_parallelism()
-                .map_or(2, |p| p.get())
-                .min(n);
-            std::thread::scope(|scope| {
-                for _ in 0..workers {
-                    scope.spawn(|| {
-                        loop {
-                            let next = queue.lock().expect("job queue").next();
-                            let Some((i, job)) = next else { break };
-                            let r = one(job);
-                            done.lock().expect("results")[i] = Some(r);
-                        }
-                    });
-                }
-            });
-            done.into_inner()
-                .expect("results")
-                .into_iter()
-                .map(|r| r.expect("every job ran"))
-                .collect()
-        };
-        for r in pdfs {
-            for (path, bytes) in r? {
-                staging.add(&path, &bytes)?;
+    let one = |job: Job| -> Result<Files> {
+        let start = Instant::now();
+        let data = (job.data)();
+        let pdfa = job.pdfa || ctx.pdfa;
+        // Unchanged template, data, fonts and options: the cached PDF.
+        let key = ctx.cache().map(|c| {
+            let mut k = Key::new("pdf");
+            k.add(engine.fingerprint.as_bytes())
+                .add(format!("{:?}", job.template).as_bytes())
+                .add(data.to_string().as_bytes())
+                .add(job.ident.as_bytes())
+                .add(job.date.to_string().as_bytes())
+                .add(&[pdfa as u8])
+                .add(
+                    format!(
+                        "{:?}",
+                        job.ofd.as_ref().map(|o| (&o.path, &o.title, &o.author))
+                    )
+                    .as_bytes(),
+                );
+            (c, k.hex())
+        });
+        // The PDF and, when asked for, the OFD: all from the cache or none.
+        let paths: Vec<String> = std::iter::once(job.path.clone())
+            .chain(job.ofd.as_ref().map(|o| o.path.clone()))
+            .collect();
+        if let Some((c, k)) = &key {
+            let hits: Option<Vec<Vec<u8>>> =
+                (0..paths.len()).map(|n| c.get(&part_key(k, n))).collect();
+            if let Some(hits) = hits {
+                bar.inc(1);
+                return Ok(paths.into_iter().zip(hits).collect());
             }
         }
-        // Memoized layouts of earlier batches are not needed again: keeping
-        // them costs memory linear in the units (1.8 GB at 1000) for ~7 %
-        // of the time.
-        typst::comemo::evict(0);
-    }
+        let doc = timing::time(Stage::Layout, || {
+            engine.layout(job.template, &data, &job.path)
+        })?;
+        let laid = start.elapsed();
+        let bytes = timing::time(Stage::Pdf, || {
+            render::pdf(&doc, &job.ident, job.date, pdfa, &job.path)
+        })?;
+        timing::document(&job.path, doc.pages().len(), laid, start.elapsed() - laid);
+        let mut out = vec![(job.path.clone(), bytes)];
+        // The OFD is written from the same layout: one layout, two formats.
+        if let Some(o) = &job.ofd {
+            let meta = render::ofd::Meta {
+                title: &o.title,
+                author: &o.author,
+                date: job.date,
+                ident: &format!("{}.ofd", job.ident),
+            };
+            let bytes = timing::time(Stage::Ofd, || render::ofd::ofd(&doc, &meta, &o.path))?;
+            out.push((o.path.clone(), bytes));
+        }
+        if let Some((c, k)) = &key {
+            for (n, (_, bytes)) in out.iter().enumerate() {
+                c.put(&part_key(k, n), bytes);
+            }
+        }
+        bar.inc(1);
+        Ok(out)
+    };
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let run = |job: Job| -> Result<()> {
+        sink.extend(one(job)?)?;
+        if (done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1).is_multiple_of(EVICT_EVERY)
+        {
+            typst::comemo::evict(KEEP_AGE);
+        }
+        Ok(())
+    };
+    // With --timings, one document at a time, so that each stage's time
+    // is its own. Otherwise one worker thread per core takes the next
+    // document from the list. Not rayon's par_iter: Typst and its PDF
+    // writer use rayon inside, and a rayon thread waiting there steals
+    // the next *document*, nesting whole documents on one stack, so a
+    // long one (the notice) finished last and one core sat idle.
+    let result = if timing::enabled() {
+        jobs.into_iter().try_for_each(run)
+    } else {
+        let n = jobs.len();
+        let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
+        // The failure of the earliest job; no new job starts after one.
+        let failed: std::sync::Mutex<Option<(usize, Error)>> = std::sync::Mutex::new(None);
+        let workers = std::thread::available_parallelism()
+            .map_or(2, |p| p.get())
+            .min(n);
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        if failed.lock().expect("errors").is_some() {
+                            break;
+                        }
+                        let next = queue.lock().expect("job queue").next();
+                        let Some((i, job)) = next else { break };
+                        if let Err(e) = run(job) {
+                            let mut f = failed.lock().expect("errors");
+                            if f.as_ref().is_none_or(|(j, _)| i < *j) {
+                                *f = Some((i, e));
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        match failed.into_inner().expect("errors") {
+            Some((_, e)) => Err(e),
+            None => Ok(()),
+        }
+    };
+    // Nothing of this run's layouts is needed again (the workbench lives on).
+    typst::comemo::evict(0);
     bar.finish_and_clear();
-    Ok(())
+    result
 }
 
 /// Files whose bytes are made without Typst (workbooks, JSON, calendar),
 /// by path inside the output folder.
 pub type Files = Vec<(String, Vec<u8>)>;
 
+/// Where a run's files go as they are made: the staging folder, shared by
+/// the typesetting workers and the workbook writers, so that no list of
+/// every unit's bytes is held until the end and memory stays nearly flat in
+/// the number of units. The manifest lists the files sorted by path, so
+/// the order they arrive in does not reach the output.
+pub struct Sink<'s>(std::sync::Mutex<&'s mut Staging>);
+
+impl<'s> Sink<'s> {
+    pub fn new(staging: &'s mut Staging) -> Sink<'s> {
+        Sink(std::sync::Mutex::new(staging))
+    }
+
+    /// Writes one file into the staging folder.
+    pub fn add(&self, path: &str, bytes: &[u8]) -> Result<()> {
+        self.0.lock().expect("staging lock").add(path, bytes)
+    }
+
+    pub fn extend(&self, files: Files) -> Result<()> {
+        for (path, bytes) in files {
+            self.add(&path, &bytes)?;
+        }
+        Ok(())
+    }
+}
+
 /// Makes the files and typesets the documents at the same time (the files
 /// are cheap and fill the gaps while long documents are laid out), and
-/// stages both.
+/// stages both as they are made.
 pub fn publish(
     ctx: &Ctx,
     engine: &Engine,
     jobs: Vec<Job>,
-    files: impl FnOnce() -> Result<Files> + Send,
+    files: impl FnOnce(&Sink) -> Result<()> + Send,
     staging: &mut Staging,
 ) -> Result<()> {
-    let (rendered, files) = rayon::join(|| render_all(ctx, engine, jobs, staging), files);
+    let sink = Sink::new(staging);
+    let (rendered, files) = rayon::join(|| render_all(ctx, engine, jobs, &sink), || files(&sink));
     rendered?;
-    for (path, bytes) in files? {
-        staging.add(&path, &bytes)?;
-    }
-    Ok(())
+    files
 }
 
 /// Locks the output folder, lets `fill` stage the outputs, adds the updated

@@ -27,7 +27,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     let engine: Engine = ctx.engine(&l)?;
     let (job, files) = job(&l, &ctx.docx_options(&l)?)?;
     write_outputs(ctx, &l, None, |s| {
-        publish(ctx, &engine, vec![job], || Ok(files), s)
+        publish(ctx, &engine, vec![job], |k| k.extend(files), s)
     })?;
     Ok(())
 }

@@ -132,7 +132,7 @@ pub fn run(ctx: &Ctx) -> Result<()> {
     check(&l)?;
     let engine = ctx.engine(&l)?;
     write_outputs(ctx, &l, None, |s| {
-        publish(ctx, &engine, vec![job(&l)], || files(&l), s)
+        publish(ctx, &engine, vec![job(&l)], |k| k.extend(files(&l)?), s)
     })?;
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! A run with any error writes nothing.
 
 use super::check::check_inputs;
-use super::{Ctx, Files, Job, publish, write_outputs};
+use super::{Ctx, Files, Job, Sink, publish, write_outputs};
 use crate::archive::{self, InputEntry};
 use crate::campaign::Loaded;
 use crate::error::Result;
@@ -56,8 +56,14 @@ pub fn score_present(l: &Loaded, forms: &[Filled]) -> Vec<UnitScore> {
 }
 
 /// results.json, results.xlsx and the archive copy of each filled form.
-pub fn result_files(ctx: &Ctx, l: &Loaded, forms: &[Filled], units: &[UnitScore]) -> Result<Files> {
-    result_files_partial(ctx, l, forms, units, &[], &[])
+pub fn result_files(
+    ctx: &Ctx,
+    l: &Loaded,
+    forms: &[Filled],
+    units: &[UnitScore],
+    sink: &Sink,
+) -> Result<()> {
+    result_files_partial(ctx, l, forms, units, &[], &[], sink)
 }
 
 /// As [`result_files`], with `missing` units listed as 未报送.
@@ -68,7 +74,8 @@ pub fn result_files_partial(
     units: &[UnitScore],
     missing: &[&str],
     rubric_changes: &[(String, String)],
-) -> Result<Files> {
+    sink: &Sink,
+) -> Result<()> {
     let (cache, campaign) = (ctx.cache(), cache::campaign_hash(l));
     let mut value = score::results_json(units);
     if !rubric_changes.is_empty() {
@@ -92,33 +99,28 @@ pub fn result_files_partial(
         );
     }
     let json = serde_json::to_string_pretty(&value).expect("json");
-    let mut files = vec![
-        ("results.json".to_string(), json.into_bytes()),
-        (
-            "results.xlsx".to_string(),
-            cache::results(cache, &campaign, l, units, missing)?,
-        ),
-    ];
+    drop(value);
+    sink.add("results.json", json.as_bytes())?;
+    drop(json);
+    sink.add(
+        "results.xlsx",
+        &cache::results(cache, &campaign, l, units, missing)?,
+    )?;
     let sheets = crate::assess::combine(l, forms).0;
-    let books: Result<Files> = sheets
-        .par_iter()
-        .map(|f| {
-            let unit = l.unit(&f.unit).expect("forms are matched to units");
-            Ok((
-                format!("filled/{}.xlsx", safe_file_name(&f.unit)),
-                cache::form(
-                    cache,
-                    &campaign,
-                    l,
-                    unit,
-                    Some(f),
-                    units.iter().find(|u| u.unit == f.unit),
-                )?,
-            ))
-        })
-        .collect();
-    files.extend(books?);
-    Ok(files)
+    sheets.par_iter().try_for_each(|f| {
+        let unit = l.unit(&f.unit).expect("forms are matched to units");
+        sink.add(
+            &format!("filled/{}.xlsx", safe_file_name(&f.unit)),
+            &cache::form(
+                cache,
+                &campaign,
+                l,
+                unit,
+                Some(f),
+                units.iter().find(|u| u.unit == f.unit),
+            )?,
+        )
+    })
 }
 
 /// The circular (first: it is the longest) and each unit's filled sheet,
@@ -158,38 +160,48 @@ pub fn result_jobs<'a>(
     Ok((jobs, files))
 }
 
-/// For each unit scored: its 考核情况反馈意见 (`feedback/<单位>.pdf`) and its
-/// 问题整改清单 (`rectify/<单位>.xlsx`), both made from what the 考核组 found.
-pub fn cycle_outputs<'a>(l: &'a Loaded, forms: &[Filled]) -> Result<(Vec<Job<'a>>, Files)> {
+/// For each unit scored, its 考核情况反馈意见 (`feedback/<单位>.pdf`), made
+/// from what the 考核组 found there when its turn to be typeset comes.
+pub fn feedback_jobs<'a>(l: &'a Loaded, forms: &[Filled]) -> Result<Vec<Job<'a>>> {
     let sheets = crate::assess::combine(l, forms).0;
-    type Made<'a> = Result<(Job<'a>, (String, Vec<u8>))>;
-    let made: Vec<Made<'a>> = sheets
+    let mut jobs = Vec::with_capacity(sheets.len());
+    for (i, f) in sheets.iter().enumerate() {
+        let unit = l.unit(&f.unit).expect("forms are matched to units");
+        let found = crate::findings::findings(l.rubric(&f.rubric), f);
+        if i == 0 {
+            // the campaign's feedback.j2 is the same for every unit: an
+            // error in it stops the run here, before anything is written
+            crate::doc::feedback::feedback(l, unit, &found)?;
+        }
+        jobs.push(Job::lazy(
+            l,
+            format!("feedback/{}.pdf", safe_file_name(&f.unit)),
+            Template::Feedback,
+            move || {
+                crate::doc::feedback::feedback(l, unit, &found)
+                    .expect("feedback.j2 rendered for the first unit renders for every unit")
+                    .to_json()
+            },
+            &unit.date,
+            false,
+        ));
+    }
+    Ok(jobs)
+}
+
+/// Each unit's 问题整改清单 (`rectify/<单位>.xlsx`), staged as it is made.
+pub fn rectify_lists(l: &Loaded, forms: &[Filled], sink: &Sink) -> Result<()> {
+    crate::assess::combine(l, forms)
+        .0
         .par_iter()
-        .map(|f| {
+        .try_for_each(|f| {
             let unit = l.unit(&f.unit).expect("forms are matched to units");
             let found = crate::findings::findings(l.rubric(&f.rubric), f);
-            let name = safe_file_name(&f.unit);
-            let data = crate::doc::feedback::feedback(l, unit, &found)?.to_json();
-            let job = Job::new(
-                l,
-                format!("feedback/{name}.pdf"),
-                Template::Feedback,
-                data,
-                &unit.date,
-                false,
-            );
-            let list = crate::workbook::rectify::workbook(l, unit, &found)?;
-            Ok((job, (format!("rectify/{name}.xlsx"), list)))
+            sink.add(
+                &format!("rectify/{}.xlsx", safe_file_name(&f.unit)),
+                &crate::workbook::rectify::workbook(l, unit, &found)?,
+            )
         })
-        .collect();
-    let mut jobs = Vec::new();
-    let mut files = Vec::new();
-    for m in made {
-        let (job, file) = m?;
-        jobs.push(job);
-        files.push(file);
-    }
-    Ok((jobs, files))
 }
 
 /// `partial`: score the units whose forms are in, list the others as
@@ -226,15 +238,13 @@ pub fn publish_scores(
     let engine = ctx.engine(l)?;
     let (inputs, copies) = scored_inputs(base, forms)?;
     let (mut jobs, docx_files) = result_jobs(l, units, &ctx.docx_options(l)?)?;
-    let (feedback, lists) = cycle_outputs(l, forms)?;
-    jobs.extend(feedback);
+    jobs.extend(feedback_jobs(l, forms)?);
     write_outputs(ctx, l, Some(inputs), |s| {
-        let files = || {
-            let mut files = result_files_partial(ctx, l, forms, units, &[], changes)?;
-            files.extend(copies);
-            files.extend(docx_files);
-            files.extend(lists);
-            Ok(files)
+        let files = |k: &Sink| {
+            result_files_partial(ctx, l, forms, units, &[], changes, k)?;
+            k.extend(copies)?;
+            k.extend(docx_files)?;
+            rectify_lists(l, forms, k)
         };
         publish(ctx, &engine, jobs, files, s)
     })
@@ -285,18 +295,16 @@ pub fn run_partial(
             )
         })
         .collect();
-    let (feedback, lists) = cycle_outputs(l, forms)?;
-    jobs.extend(feedback);
+    jobs.extend(feedback_jobs(l, forms)?);
     write_outputs(ctx, l, Some(inputs), |s| {
         publish(
             ctx,
             &engine,
             jobs,
-            || {
-                let mut files = result_files_partial(ctx, l, forms, &units, &missing, changes)?;
-                files.extend(copies);
-                files.extend(lists);
-                Ok(files)
+            |k| {
+                result_files_partial(ctx, l, forms, &units, &missing, changes, k)?;
+                k.extend(copies)?;
+                rectify_lists(l, forms, k)
             },
             s,
         )

@@ -410,11 +410,10 @@ pub fn generate(app: &App) -> Result<usize> {
     let mut jobs = vec![notice];
     jobs.extend(cmd::blank::table_jobs(l));
     jobs.push(cmd::schedule::job(l));
-    let files = || -> Result<cmd::Files> {
-        let mut f = docx;
-        f.extend(cmd::blank::workbooks(&ctx, l)?);
-        f.extend(cmd::schedule::files(l)?);
-        Ok(f)
+    let files = |k: &cmd::Sink| -> Result<()> {
+        k.extend(docx)?;
+        cmd::blank::workbooks(&ctx, l, k)?;
+        k.extend(cmd::schedule::files(l)?)
     };
     let written = cmd::write_outputs(&ctx, l, None, |s| {
         cmd::publish(&ctx, &engine, jobs, files, s)
