@@ -447,9 +447,20 @@ fn page_grid_fonts_and_footers_in_the_parts() {
             tags(doc, "w:sectPr").len()
         );
         assert!(rels.contains("footer1.xml") && rels.contains("footer2.xml"));
-        // every table but the 版记 repeats its header row
+        // every table but the 版记 and the circular's charts (borderless)
+        // repeats its header row
         let tables = doc.matches("<w:tbl>").count();
-        assert_eq!(doc.matches("<w:tblHeader/>").count(), tables - 1, "{name}");
+        let charts = doc.matches("得分情况</w:t>").count();
+        assert_eq!(
+            charts,
+            if name == "circular.docx" { 2 } else { 0 },
+            "{name}: charts"
+        );
+        assert_eq!(
+            doc.matches("<w:tblHeader/>").count(),
+            tables - 1 - charts,
+            "{name}"
+        );
         // merged label cells
         if name == "notice.docx" {
             assert!(doc.contains("<w:vMerge w:val=\"restart\"/>") && doc.contains("<w:vMerge/>"));
@@ -1065,4 +1076,75 @@ fn a_missing_or_unreadable_seal_is_named() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("坏印章.png") && err.contains("PNG"), "{err}");
     assert!(!err.is_ascii());
+}
+
+/// The circular's DOCX draws each group's bar chart natively under the
+/// ranking (no image file): after "…得分情况", a table whose bar rows hold
+/// one shaded cell per unit, in the ranking's order, spanning as many of
+/// the bar area's grid columns as the unit's score is above the axis' low
+/// end (the PDF's axis: from ten below the lowest score's tens to the
+/// highest's tens, at least 100), the score beside it.
+#[test]
+fn the_circular_docx_draws_the_bar_charts_as_shaded_cells() {
+    let out = demo();
+    let xml = &parts(&out.join("circular.docx"))["word/document.xml"];
+    assert!(
+        !xml.contains("<w:drawing") && !xml.contains("<pic:"),
+        "no picture"
+    );
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+    let units = v["units"].as_array().unwrap();
+    let l = kaohe::campaign::load(None).unwrap();
+    let mut charts = 0;
+    for r in &l.rubrics {
+        let group = kaohe::render::docs::group_name(&l, &r.id);
+        let mut mine: Vec<&serde_json::Value> = units
+            .iter()
+            .filter(|u| u["rubric"] == r.id.as_str())
+            .collect();
+        mine.sort_by_key(|u| u["rank"].as_u64().unwrap());
+        let at = xml
+            .find(&format!("{group}得分情况"))
+            .unwrap_or_else(|| panic!("no chart of {group}"));
+        let tbl = &xml[at..at + xml[at..].find("</w:tbl>").unwrap()];
+        let grid = tags(tbl, "w:gridCol").len();
+        let n = (grid - 2) as f64;
+        let scores: Vec<f64> = mine.iter().map(|u| u["score"].as_f64().unwrap()).collect();
+        let hi = (scores.iter().copied().fold(100.0, f64::max) / 10.0).ceil() * 10.0;
+        let lo = ((scores.iter().copied().fold(f64::MAX, f64::min) / 10.0).floor() * 10.0 - 10.0)
+            .max(0.0);
+        let bars: Vec<f64> = tbl
+            .split("<w:tc>")
+            .filter(|c| c.contains("w:fill=\"5A5A5A\"") || c.contains("w:fill=\"C8C8C8\""))
+            .map(|c| {
+                tags(c, "w:gridSpan")
+                    .first()
+                    .and_then(|t| attr(t, "w:val"))
+                    .map_or(1.0, |s| s.parse().unwrap())
+            })
+            .collect();
+        assert_eq!(bars.len(), mine.len(), "{group}: one bar per unit");
+        for (b, (u, s)) in bars.iter().zip(mine.iter().zip(&scores)) {
+            let want = (s - lo) / (hi - lo) * n;
+            assert!(
+                (b - want).abs() <= 1.0,
+                "{group}: {} scored {s}, its bar spans {b} of {n} columns, not {want}",
+                u["unit"]
+            );
+            let label = squeeze_num(*s);
+            assert!(
+                tbl.contains(&format!(">{label}")),
+                "{group}: the score {label} beside its bar"
+            );
+        }
+        charts += 1;
+    }
+    assert_eq!(charts, 2);
+}
+
+/// A score as printed ("95", "88.5").
+fn squeeze_num(s: f64) -> String {
+    let t = format!("{s}");
+    t.trim_end_matches(".0").to_string()
 }

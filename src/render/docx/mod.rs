@@ -9,6 +9,7 @@
 //! inputs give the same file.
 
 mod body;
+mod chart;
 mod tables;
 pub mod xml;
 

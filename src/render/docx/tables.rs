@@ -399,6 +399,10 @@ pub fn ranking(t: &RankingTable, f: &Faces, width: i64) -> String {
             out.push_str(&p.with(&run(&st, &format!("{label}\t{n}"))));
         }
     }
+    // the bar charts under the tables, as in the PDF (chart.rs)
+    for g in &t.groups {
+        out.push_str(&super::chart::chart(g, f, width));
+    }
     out
 }
 
