@@ -324,14 +324,18 @@ fn assessed_scores_sit_beside_the_self_assessment() {
         .position(|r| r.iter().any(|c| c == "扣分原因"))
         .unwrap();
     let cd = rec[head].iter().position(|c| c == "扣分").unwrap();
-    assert_eq!(rec[head][cd + 1], "自评扣分", "{:?}", rec[head]);
+    let cs = rec[head]
+        .iter()
+        .position(|c| c == "自评扣分")
+        .unwrap_or_else(|| panic!("{:?}", rec[head]));
+    assert_eq!(cs + 1, cd, "自评扣分 just left of 扣分: {:?}", rec[head]);
     let cc = rec[head].iter().position(|c| c == "考核内容").unwrap();
     let self_of = |no: u32| {
         let row = rec
             .iter()
             .find(|r| r[cc].starts_with(&format!("{no}.")))
             .unwrap();
-        (row[cd].clone(), row[cd + 1].clone())
+        (row[cd].clone(), row[cs].clone())
     };
     assert_eq!(
         [self_of(1), self_of(2), self_of(3)],

@@ -467,8 +467,8 @@ fn col(rows: &[Vec<String>], head: usize, h: &str) -> usize {
 /// same 扣分 and 得分 rows as the PDF (every item, bonus and veto rows, a
 /// subtotal per level-1 heading, the total), the summary, the 考核日期 and
 /// the signature lines, and prints on A4 landscape one page wide with its
-/// head repeated; the form the unit filled in (评分表) is still there with
-/// the blank form's columns.
+/// head repeated; the form that was filled in (评分表) is still there with
+/// its own columns.
 #[test]
 fn the_filled_workbook_is_an_archive_record_like_the_filled_pdf() {
     for (l, out) in campaigns() {
@@ -481,7 +481,14 @@ fn the_filled_workbook_is_an_archive_record_like_the_filled_pdf() {
                 calamine::open_workbook_auto(&xlsx).unwrap().sheet_names()
             };
             assert_eq!(names[0], "考核记录", "{}: {names:?}", xlsx.display());
-            let blank = sheet_cells(&out.join(format!("blank/{name}.xlsx")), "评分表");
+            // the form that was scored: the 考核组's where the demo made
+            // one (its self columns beside the blank form's), else the blank
+            let scored = out.join(format!("assessed/{name}.xlsx"));
+            let blank = if scored.is_file() {
+                sheet_cells(&scored, "评分表")
+            } else {
+                sheet_cells(&out.join(format!("blank/{name}.xlsx")), "评分表")
+            };
             let form = sheet_cells(&xlsx, "评分表");
             let head_of = |rows: &[Vec<String>]| {
                 rows.iter()
