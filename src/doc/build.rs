@@ -249,7 +249,6 @@ pub fn notice(l: &Loaded) -> Result<Document> {
         title: n.title.clone(),
         recipients: format!("{}：", n.recipients),
         body: notice_body(l)?,
-        keep: super::kept_names(c),
         attachment_list: n.attachments.clone(),
         signature: Signature {
             issuer: c.issuer.name.clone(),

@@ -397,7 +397,6 @@ pub fn circular(l: &Loaded, units: &[UnitScore]) -> Result<Document> {
         title: ci.title.clone(),
         recipients: format!("{}：", ci.recipients),
         body: prose::blocks(&text, &[]),
-        keep: super::kept_names(c),
         attachment_list: vec![title.clone()],
         signature: Signature {
             issuer: c.issuer.name.clone(),

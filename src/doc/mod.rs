@@ -25,9 +25,6 @@ pub struct Document {
     /// 主送, with its closing "：".
     pub recipients: String,
     pub body: Vec<Block>,
-    /// Names the body never breaks inside (the units, the issuer, the
-    /// circular's groups): a line breaks before or after one of them.
-    pub keep: Vec<String>,
     /// 附件说明: the attachments' names (may be empty).
     pub attachment_list: Vec<String>,
     pub signature: Signature,
@@ -260,24 +257,6 @@ pub struct RankingRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct Summary {
     pub rows: Vec<[String; 2]>,
-}
-
-/// The names a campaign's running text keeps on one line: its units, its
-/// issuer and the circular's group names, longest first (so that a longer
-/// name wins over one it contains), each once. A name longer than half a
-/// line (14 characters) may break, as a clerk would let it.
-pub fn kept_names(c: &crate::campaign::Campaign) -> Vec<String> {
-    let mut v: Vec<String> = c
-        .units
-        .iter()
-        .map(|u| u.name.clone())
-        .chain([c.issuer.name.clone()])
-        .chain(c.circular.groups.values().cloned())
-        .filter(|n| (2..=14).contains(&n.chars().count()))
-        .collect();
-    v.sort_by(|a, b| b.chars().count().cmp(&a.chars().count()).then(a.cmp(b)));
-    v.dedup();
-    v
 }
 
 impl Document {

@@ -609,60 +609,6 @@ fn the_circular_reports_what_was_done_found_and_required() {
 }
 
 // ---------------------------------------------------------------------------
-// Names in running text
-// ---------------------------------------------------------------------------
-
-/// The body text of a red-header PDF (up to its first attachment page) never
-/// breaks a unit's, the issuer's or a group's name across two lines: no line
-/// ends with the start of a name whose rest begins the next line.
-fn assert_names_whole(pdf: &Path, l: &Loaded) {
-    let c = &l.campaign;
-    let names: Vec<&str> = c
-        .units
-        .iter()
-        .map(|u| u.name.as_str())
-        .chain([c.issuer.name.as_str()])
-        .chain(c.circular.groups.values().map(String::as_str))
-        .collect();
-    let text = raw_text(pdf);
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .take_while(|t| {
-            !t.strip_prefix("附件")
-                .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
-        })
-        .collect();
-    assert!(lines.len() > 20, "{}: no body text", pdf.display());
-    let mut seen = 0;
-    for w in lines.windows(2) {
-        for n in &names {
-            seen += usize::from(w[0].contains(n) || w[1].contains(n));
-            for (k, _) in n.char_indices().skip(1) {
-                assert!(
-                    !(w[0].ends_with(&n[..k]) && w[1].starts_with(&n[k..])),
-                    "{}: the name {n} broken across lines: {:?} / {:?}",
-                    pdf.display(),
-                    w[0],
-                    w[1]
-                );
-            }
-        }
-    }
-    assert!(seen > 0, "{}: no name in the body text", pdf.display());
-}
-
-#[test]
-fn names_never_break_across_lines_in_running_text() {
-    let l = campaign::load(Some(Path::new(crate::support::BUILTIN))).unwrap();
-    let (out, d) = district();
-    for (dir, l) in [(example(), &l), (out.as_path(), d)] {
-        assert_names_whole(&dir.join("circular.pdf"), l);
-        assert_names_whole(&dir.join("notice.pdf"), l);
-    }
-}
-
-// ---------------------------------------------------------------------------
 // schedule.ics
 // ---------------------------------------------------------------------------
 
