@@ -45,16 +45,49 @@ same() {
   echo "release: $3: 示例输出和使用说明与 Linux 版逐字节相同" >&2
 }
 
+# `unpacked ARCHIVE NAME PROG EXE`: the archive, unpacked, holds exactly the
+# folder NAME with PROG (EXE's bytes, executable), 使用说明.pdf (the
+# reference's bytes), the font licence and SHA256SUMS, and the sums hold.
+unpacked() {
+  local archive=$1 name=$2 prog=$3 exe=$4 dir="$work/unpacked" got want
+  rm -rf "$dir"; mkdir -p "$dir"
+  case "$archive" in
+    *.zip) got=$(python3 - "$archive" "$dir" <<'PY' | LC_ALL=C sort
+# Unpacks with the entries' own modes and prints their names; a non-ASCII
+# name must carry the UTF-8 flag (or Explorer garbles it).
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    for i in z.infolist():
+        assert i.flag_bits & 0x800 or i.filename.isascii(), i.filename
+        print(i.filename)
+        path = z.extract(i, sys.argv[2])
+        if i.external_attr >> 16 & 0o777:
+            os.chmod(path, i.external_attr >> 16 & 0o777)
+PY
+      ) ;;
+    *) tar -C "$dir" -xzf "$archive"
+       got=$(tar -tzf "$archive" | LC_ALL=C sort) ;;
+  esac
+  want=$(printf '%s\n' "$name/" "$name/$prog" "$name/使用说明.pdf" "$name/fonts-COPYING.txt" \
+    "$name/fonts-README.md" "$name/SHA256SUMS" | LC_ALL=C sort)
+  [ "$got" = "$want" ] ||
+    { printf 'dist/release.sh: %s 的内容不对：\n%s\n' "$archive" "$got" >&2; exit 1; }
+  (cd "$dir/$name" && sha256sum --quiet --strict -c SHA256SUMS) ||
+    { echo "dist/release.sh: $archive 里的 SHA256SUMS 与文件不符" >&2; exit 1; }
+  { [ -x "$dir/$name/$prog" ] && cmp -s "$dir/$name/$prog" "$exe" &&
+    cmp -s "$dir/$name/使用说明.pdf" "$work/使用说明.pdf"; } ||
+    { echo "dist/release.sh: $archive 里的程序或使用说明不是试运行过的那个" >&2; exit 1; }
+  echo "release: $archive: 内容、SHA256SUMS 和可执行权限已核对" >&2
+}
+
 for what in "${platforms[@]}"; do
   exe=$(dist/build.sh "$what")
   case "$what" in
     windows)
       name="kaohe-$version-windows-x86_64"; prog=kaohe.exe
       if command -v wine >/dev/null; then
-        export WINEPREFIX=${WINEPREFIX:-$PWD/target/wine} WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-        mkdir -p "$WINEPREFIX"
-        (cd "$work" && wine "$OLDPWD/$exe" demo -q --out win >/dev/null &&
-          wine "$OLDPWD/$exe" manual -q win.pdf)
+        (cd "$work" && "$OLDPWD/dist/wine.sh" "$OLDPWD/$exe" demo -q --out win >/dev/null &&
+          "$OLDPWD/dist/wine.sh" "$OLDPWD/$exe" manual -q win.pdf)
         same "$work/win" "$work/win.pdf" "Windows 版（wine）"
       else
         echo "release: 没有 wine，Windows 版未经试运行" >&2
@@ -80,7 +113,7 @@ for what in "${platforms[@]}"; do
   chmod 0644 "$stage"/*
   chmod 0755 "$stage/$prog" "$stage"
   case "$what" in
-    windows) python3 - "$out/stage" "$name" "$out/$name.zip" "$epoch" <<'PY'
+    windows) archive="$out/$name.zip"; python3 - "$out/stage" "$name" "$archive" "$epoch" <<'PY'
 # A zip as Windows Explorer reads it: UTF-8 names (flag bit 11, which
 # Python sets for any non-ASCII name, so 使用说明.pdf is not garbled on a
 # Chinese Windows), every entry dated with the last commit, in name order.
@@ -100,9 +133,11 @@ with zipfile.ZipFile(dest, "w") as z:
             z.writestr(info, src.read(), compresslevel=9)
 PY
       ;;
-    *) tar -C "$out/stage" --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner \
-         --format=gnu -cf - "$name" | gzip -n -9 > "$out/$name.tar.gz" ;;
+    *) archive="$out/$name.tar.gz"
+       tar -C "$out/stage" --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner \
+         --format=gnu -cf - "$name" | gzip -n -9 > "$archive" ;;
   esac
+  unpacked "$archive" "$name" "$prog" "$exe"
 done
 rm -rf "$out/stage"
 (cd "$out" && LC_ALL=C sha256sum -- *.zip *.tar.gz 2>/dev/null > SHA256SUMS || true)

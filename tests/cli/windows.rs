@@ -2,9 +2,10 @@
 //! file, and the Windows build gives the same bytes and messages as Linux.
 //!
 //! The Windows comparison builds `kaohe.exe` with `dist/build.sh windows`
-//! (mingw-w64) and runs it under wine; it needs both and a cross build of
-//! 10+ minutes, so it runs only with `KAOHE_CI_WINDOWS=1` (`.ci/run` sets it
-//! when asked to, see the README).
+//! (mingw-w64) and runs it under wine (`dist/wine.sh`); it needs both and a
+//! cold cross build of ~1170 CPU-seconds, so it runs only with
+//! `KAOHE_CI_WINDOWS=1`, which `.ci/run` sets unless told
+//! `KAOHE_CI_WINDOWS=0` (see the README).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -380,52 +381,20 @@ fn windows_exe() -> Option<PathBuf> {
     Some(exe)
 }
 
-/// `wine kaohe.exe ARGS` in `cwd`, with a wine prefix of its own under
-/// target/ (made on first use) and wine's own diagnostics silenced.
-fn wine(exe: &Path, cwd: &Path, args: &[&str]) -> Output {
-    let prefix = std::env::var_os("WINEPREFIX")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(ROOT).join("target/wine"));
-    std::fs::create_dir_all(&prefix).unwrap();
-    Command::new("wine")
-        .arg(exe)
+/// `kaohe.exe ARGS` under wine in `cwd`, through `dist/wine.sh` (the wine
+/// prefix under target/, made on first use with the bcryptprimitives.dll
+/// Debian's wine 8.0 lacks; wine's own diagnostics silenced).
+fn wine_command(exe: &Path, cwd: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(Path::new(ROOT).join("dist/wine.sh"));
+    cmd.arg(exe)
         .args(args)
         .current_dir(cwd)
-        .env("WINEPREFIX", &prefix)
-        .env("WINEDEBUG", "-all")
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-        .env_remove("DISPLAY")
-        .env_remove("KAOHE_FONTS")
-        .output()
-        .unwrap()
+        .env_remove("KAOHE_FONTS");
+    cmd
 }
 
-/// Wine's first start in a new prefix prints its own lines; start it once.
-/// A wine without bcryptprimitives.dll (Debian's 8.0; Windows 10 and 11
-/// have it) gets the stand-in of tests/data/wine in its system32.
-fn wine_ready(exe: &Path, cwd: &Path) {
-    static READY: OnceLock<()> = OnceLock::new();
-    READY.get_or_init(|| {
-        wine(exe, cwd, &["--version"]);
-        let prefix = std::env::var_os("WINEPREFIX")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| Path::new(ROOT).join("target/wine"));
-        let dll = prefix.join("drive_c/windows/system32/bcryptprimitives.dll");
-        if !dll.exists() {
-            let out = Command::new("x86_64-w64-mingw32-gcc")
-                .args(["-O2", "-shared", "-o"])
-                .arg(&dll)
-                .arg(Path::new(ROOT).join("tests/data/wine/bcryptprimitives.c"))
-                .args(["-ladvapi32", "-Wl,--kill-at"])
-                .output()
-                .unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-    });
+fn wine(exe: &Path, cwd: &Path, args: &[&str]) -> Output {
+    wine_command(exe, cwd, args).output().unwrap()
 }
 
 #[test]
@@ -435,7 +404,6 @@ fn windows_build_under_wine_runs_the_demo_with_the_same_bytes() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    wine_ready(&exe, dir.path());
     let out = wine(&exe, dir.path(), &["demo", "-q", "--out", "输出"]);
     assert!(
         out.status.success(),
@@ -493,7 +461,6 @@ fn windows_build_under_wine_checks_bad_forms_with_the_same_messages() {
     let dir = tempfile::tempdir().unwrap();
     campaign_folder(dir.path());
     let files = bad_inputs(dir.path());
-    wine_ready(&exe, dir.path());
     // Each file alone, then all together: same stdout, stderr and exit code.
     let mut cases: Vec<Vec<&str>> = files.iter().map(|f| vec![*f]).collect();
     cases.push(files.clone());
@@ -535,7 +502,6 @@ fn windows_build_under_wine_prints_the_same_manual_and_explains_without_argument
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    wine_ready(&exe, dir.path());
     let out = wine(&exe, dir.path(), &["manual", "-q", "使用说明.pdf"]);
     assert!(
         out.status.success(),
@@ -570,30 +536,23 @@ fn windows_build_under_wine_serves_the_workbench() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    wine_ready(&exe, dir.path());
     // As a double-click does: a 考核 folder made with the built-in example.
-    let prefix = std::env::var_os("WINEPREFIX")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(ROOT).join("target/wine"));
-    let mut child = Command::new("wine")
-        .arg(&exe)
-        .args([
+    let mut child = wine_command(
+        &exe,
+        dir.path(),
+        &[
             "serve",
             "--dir",
             "考核",
             "--demo",
             "--listen",
             "127.0.0.1:0",
-        ])
-        .current_dir(dir.path())
-        .env("WINEPREFIX", &prefix)
-        .env("WINEDEBUG", "-all")
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-        .env_remove("DISPLAY")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+        ],
+    )
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
     let mut url = String::new();
     std::io::BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut url)
