@@ -62,6 +62,15 @@ pub struct FeedbackInfo {
 }
 
 impl Campaign {
+    /// `[circular] rectify_deadline` as printed ("2018年12月31日"), "" without one.
+    pub fn rectify_deadline_cn(&self) -> String {
+        self.circular
+            .rectify_deadline
+            .as_deref()
+            .map(|d| cn_date(Campaign::date(d)))
+            .unwrap_or_default()
+    }
+
     /// The 考核组 that signs the feedback.
     pub fn feedback_group(&self) -> String {
         self.feedback

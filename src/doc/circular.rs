@@ -248,12 +248,7 @@ pub fn context(l: &Loaded, units: &[UnitScore]) -> Value {
         "thresholds": thresholds(c),
         "fail": c.grades.fail,
         "fail_below": fail_below,
-        "rectify_deadline": c
-            .circular
-            .rectify_deadline
-            .as_deref()
-            .map(|d| cn_date(Campaign::date(d)))
-            .unwrap_or_default(),
+        "rectify_deadline": c.rectify_deadline_cn(),
     })
 }
 

@@ -70,12 +70,7 @@ pub fn feedback(l: &Loaded, unit: &Unit, found: &[Finding]) -> Result<Plain> {
         "group": group,
         "headings": headings,
         "count": found.len(),
-        "rectify_deadline": c
-            .circular
-            .rectify_deadline
-            .as_deref()
-            .map(|d| cn_date(Campaign::date(d)))
-            .unwrap_or_default(),
+        "rectify_deadline": c.rectify_deadline_cn(),
     });
     let text = prose::render(&l.prose.feedback.source, &l.prose.feedback.file, &ctx)?;
     Ok(Plain {

@@ -578,14 +578,7 @@ impl Sheet<'_> {
         _end: u32,
     ) -> std::result::Result<(), XlsxError> {
         let lay = &self.lay;
-        ws.set_paper_size(9);
-        ws.set_landscape();
-        ws.set_print_fit_to_pages(1, 0);
-        ws.set_repeat_rows(lay.header_row, lay.header_row)?;
-        ws.set_print_center_horizontally(true);
-        ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
-        ws.set_footer("&C第 &P 页，共 &N 页");
-        ws.set_freeze_panes(lay.header_row + 1, 0)?;
+        super::print_landscape(ws, lay.header_row, 0.5)?;
         ws.protect();
         Ok(())
     }

@@ -80,6 +80,25 @@ pub fn properties(
     Ok(rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created))
 }
 
+/// The print setup of every form and record: A4 landscape, one page wide,
+/// the heading row `header` repeated and frozen, centred, `side` inches left
+/// and right, "第 N 页，共 M 页" in the footer.
+pub fn print_landscape(
+    ws: &mut rust_xlsxwriter::Worksheet,
+    header: u32,
+    side: f64,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    ws.set_paper_size(9);
+    ws.set_landscape();
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(header, header)?;
+    ws.set_print_center_horizontally(true);
+    ws.set_margins(side, side, 0.6, 0.6, 0.3, 0.3);
+    ws.set_footer("&C第 &P 页，共 &N 页");
+    ws.set_freeze_panes(header + 1, 0)?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_file_name;

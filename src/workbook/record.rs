@@ -232,15 +232,7 @@ pub fn add_record_sheet(wb: &mut Workbook, l: &Loaded, u: &UnitScore) -> Result<
         label: &label,
     };
     summary_and_signature(ws, a, &widths, nl, r + 1, &formats)?;
-    ws.set_paper_size(9);
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(head_row, head_row)?;
-    ws.set_print_center_horizontally(true);
-    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
-    ws.set_footer("&C第 &P 页，共 &N 页");
-    ws.set_freeze_panes(head_row + 1, 0)?;
-    Ok(())
+    super::print_landscape(ws, head_row, 0.4)
 }
 
 /// The formats of the rows under the table.

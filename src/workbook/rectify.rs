@@ -206,14 +206,7 @@ fn list_sheet(
         "单位负责人（签字）：                    填报日期：",
         &info,
     )?;
-    ws.set_paper_size(9);
-    ws.set_landscape();
-    ws.set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
-    ws.set_print_center_horizontally(true);
-    ws.set_margins(0.5, 0.5, 0.6, 0.6, 0.3, 0.3);
-    ws.set_footer("&C第 &P 页，共 &N 页");
-    ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
+    super::print_landscape(ws, HEADER_ROW, 0.5)?;
     ws.protect();
     Ok(())
 }
