@@ -9,6 +9,7 @@ pub mod fonts;
 pub mod manual;
 pub mod ofd;
 pub mod seal;
+pub mod turn;
 
 /// The document model's builders, where the commands have always found them.
 pub use crate::doc::{build as docs, prose};
@@ -90,8 +91,15 @@ pub fn pdf(
         standards,
         ..PdfOptions::default()
     };
-    typst_pdf::pdf(doc, &options).map_err(|errs| {
+    // Landscape pages go onto portrait paper, turned (see `turn`).
+    let turned = turn::portrait(doc);
+    let doc = turned.as_ref().map_or(doc, |(d, _)| d);
+    let bytes = typst_pdf::pdf(doc, &options).map_err(|errs| {
         let msgs: Vec<String> = errs.iter().map(|e| e.message.to_string()).collect();
         failed!("{name}: 导出 PDF 失败：{}", msgs.join("；"))
-    })
+    })?;
+    match &turned {
+        Some((_, pages)) => turn::rotate_for_screen(&bytes, pages, name),
+        None => Ok(bytes),
+    }
 }

@@ -151,8 +151,59 @@ fn unescape(s: &str) -> String {
         .replace("&amp;", "&")
 }
 
-/// Every page of a PDF with its words, from `pdftotext -bbox-layout`.
+/// A page's MediaBox in pt and its `/Rotate`, from `pdfinfo`.
+#[derive(Clone, Copy, Debug)]
+pub struct PageBox {
+    pub width: f64,
+    pub height: f64,
+    pub rot: u32,
+}
+
+impl PageBox {
+    /// Width and height as a viewer shows the page (turned by `/Rotate`).
+    pub fn shown(&self) -> (f64, f64) {
+        if self.rot % 180 == 90 {
+            (self.height, self.width)
+        } else {
+            (self.width, self.height)
+        }
+    }
+}
+
+/// Every page's box and rotation, from `pdfinfo`.
+pub fn pdf_pages(pdf: &Path) -> Vec<PageBox> {
+    let out = tool("pdfinfo")
+        .args(["-f", "1", "-l", "9999"])
+        .arg(pdf)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pdfinfo {}", pdf.display());
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let field = |l: &str, key: &str| l.split(key).nth(1).map(|s| s.trim().to_string());
+    let mut boxes = Vec::new();
+    for l in text.lines().filter(|l| l.starts_with("Page")) {
+        if let Some(s) = field(l, " size: ") {
+            let mut it = s.split_whitespace();
+            let width: f64 = it.next().unwrap().parse().unwrap();
+            it.next();
+            let height: f64 = it.next().unwrap().parse().unwrap();
+            boxes.push(PageBox {
+                width,
+                height,
+                rot: 0,
+            });
+        } else if let Some(r) = field(l, " rot: ") {
+            boxes.last_mut().unwrap().rot = r.parse().unwrap();
+        }
+    }
+    boxes
+}
+
+/// Every page of a PDF with its words, from `pdftotext -bbox-layout`, in
+/// the page's coordinates as a viewer shows it: pdftotext gives the words
+/// of a turned page (`/Rotate 90`) turned, and its MediaBox unturned.
 pub fn pages(pdf: &Path) -> Vec<Page> {
+    let boxes = pdf_pages(pdf);
     let out = tool("pdftotext")
         .args(["-bbox-layout"])
         .arg(pdf)
@@ -165,9 +216,14 @@ pub fn pages(pdf: &Path) -> Vec<Page> {
     let mut pages = Vec::new();
     for chunk in xml.split("<page ").skip(1) {
         let head = &chunk[..chunk.find('>').unwrap()];
+        let (width, height) = (attr(head, "width"), attr(head, "height"));
+        let (width, height) = match boxes.get(pages.len()) {
+            Some(b) if b.rot % 180 == 90 => (height, width),
+            _ => (width, height),
+        };
         let mut page = Page {
-            width: attr(head, "width"),
-            height: attr(head, "height"),
+            width,
+            height,
             lines: Vec::new(),
         };
         for line in chunk.split("<line ").skip(1) {

@@ -4,7 +4,7 @@
 //! `tests/data/ofd_runs.py`; .ci/run installs it). Positions and pages are
 //! compared with the PDF of the same layout, read with poppler-utils.
 
-use crate::gbt::{find_piece, pdf_pixels, strip};
+use crate::gbt::{find_piece, pdf_pages, pdf_pixels, strip};
 use crate::support::campaign_text;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -52,27 +52,6 @@ fn tool(name: &str) -> Command {
         .unwrap_or(false);
     assert!(found, "{name} is needed (.ci/run installs it)");
     Command::new(name)
-}
-
-/// Page sizes of a PDF in pt, from `pdfinfo`.
-fn pdf_pages(pdf: &Path) -> Vec<(f64, f64)> {
-    let out = tool("pdfinfo")
-        .args(["-f", "1", "-l", "9999"])
-        .arg(pdf)
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout).to_string();
-    text.lines()
-        .filter(|l| l.starts_with("Page") && l.contains(" size: "))
-        .map(|l| {
-            let s = l.split(" size: ").nth(1).unwrap();
-            let mut it = s.split_whitespace();
-            let w: f64 = it.next().unwrap().parse().unwrap();
-            it.next();
-            let h: f64 = it.next().unwrap().parse().unwrap();
-            (w, h)
-        })
-        .collect()
 }
 
 fn filled_pdfs() -> Vec<PathBuf> {
@@ -150,7 +129,7 @@ fn ofd_core_reads_and_checks_every_ofd_with_the_pdfs_pages() {
         let mut reader = ofd_core::OfdReader::open(&ofd).unwrap();
         let body = reader.ofd().doc_bodies[0].clone();
         let doc = reader.load_document(&body).unwrap();
-        let sizes = pdf_pages(&pdf);
+        let sizes: Vec<(f64, f64)> = pdf_pages(&pdf).iter().map(|p| p.shown()).collect();
         assert_eq!(
             doc.pages().len(),
             sizes.len(),
