@@ -199,6 +199,32 @@ pub fn pdf_pages(pdf: &Path) -> Vec<PageBox> {
     boxes
 }
 
+/// GB/T 9704 clause 8: a printer must not choose how a landscape page is
+/// turned. Every page of `pdf` is portrait A4 on paper; a page shown
+/// landscape has its content turned so that its top (the table head) is the
+/// paper's left edge, and `/Rotate 90` shows it upright on screen (turned
+/// the other way, 270, the head would face the cutting edge of odd pages).
+/// Returns how many pages are turned.
+pub fn landscape_pages_turned_onto_portrait_paper(pdf: &Path) -> usize {
+    let boxes = pdf_pages(pdf);
+    let words = pages(pdf);
+    assert_eq!(boxes.len(), words.len());
+    let mut turned = 0;
+    for (i, (b, p)) in boxes.iter().zip(&words).enumerate() {
+        let what = format!("{} page {}", pdf.display(), i + 1);
+        assert!(
+            close(b.width, 210.0 * MM, 0.5) && close(b.height, 297.0 * MM, 0.5),
+            "{what}: paper {} x {} pt",
+            b.width,
+            b.height
+        );
+        let landscape = p.width > p.height;
+        assert_eq!(b.rot, if landscape { 90 } else { 0 }, "{what}");
+        turned += usize::from(landscape);
+    }
+    turned
+}
+
 /// Every page of a PDF with its words, from `pdftotext -bbox-layout`, in
 /// the page's coordinates as a viewer shows it: pdftotext gives the words
 /// of a turned page (`/Rotate 90`) turned, and its MediaBox unturned.

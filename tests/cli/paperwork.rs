@@ -281,6 +281,25 @@ fn no_heading_ends_a_page() {
     }
 }
 
+#[test]
+fn landscape_pages_are_turned_onto_portrait_paper() {
+    for out in [example(), district().0.as_path()] {
+        let turned = gbt::landscape_pages_turned_onto_portrait_paper;
+        assert!(turned(&out.join("notice.pdf")) >= 20, "{}", out.display());
+        assert!(turned(&out.join("circular.pdf")) >= 1, "{}", out.display());
+        let filled: Vec<PathBuf> = std::fs::read_dir(out.join("filled"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+            .collect();
+        assert!(filled.len() >= 8, "{}", out.display());
+        for pdf in &filled {
+            // Every page of a filled sheet is a landscape table.
+            assert_eq!(turned(pdf), gbt::pdf_pages(pdf).len(), "{}", pdf.display());
+        }
+    }
+}
+
 /// The font family of the text element that starts with `start`, by
 /// `pdftohtml -xml` (fonts and text runs as the PDF has them).
 fn font_of(pdf: &Path, start: &str) -> String {
