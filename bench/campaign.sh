@@ -25,10 +25,17 @@ profile="file://$work/lo-profile"
 soffice -env:UserInstallation="$profile" --headless --convert-to pdf --outdir "$work/lo" "$book" >/dev/null 2>&1
 
 # measure NAME CMD...: wall seconds and max RSS (KiB) of each run, one per line
+# A command that fails stops the benchmark with its own message (before,
+# its output went to /dev/null and `set -e` ended the script silently).
+timed() {
+  /usr/bin/time -f "%e %M %U %S" -o "$work/t" "$@" >/dev/null 2>"$work/err" || {
+    echo "失败：$*" >&2; cat "$work/err" >&2; exit 1
+  }
+}
 measure() {
   local name=$1; shift
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f "%e %M %U %S" -o "$work/t" "$@" >/dev/null 2>&1
+    timed "$@"
     echo "$name $(cat "$work/t")"
   done
 }
@@ -50,46 +57,48 @@ measure() {
   # The demo again into its folder: every document from the cache.
   $bin demo --out "$work/warm" -q
   measure demo-warm $bin demo --out "$work/warm" -q
-  # Reruns: a copy of the built-in campaign (its cache beside it), the
-  # demo's 25 returned forms, and the same forms with one deduction reason
-  # corrected in one of them.
-  mkdir -p "$work/c/src/builtin" "$work/c/rubrics"
-  cp src/builtin/zhongwei-2018.toml "$work/c/src/builtin/kaohe.toml"
-  cp rubrics/*.toml "$work/c/rubrics/"
-  camp="$work/c/src/builtin/kaohe.toml"
+  # Reruns: the built-in campaign in a folder of its own (`kaohe init`, its
+  # cache in .kaohe/ beside it), the demo's 25 forms filled by the assessors
+  # (`assessed/`), and the same forms with one deduction reason corrected
+  # in one of them.
+  $bin init "$work/c" -q
+  camp="$work/c/kaohe.toml"
   $bin demo --out "$work/src" -q
-  cp -r "$work/src/returned" "$work/orig"
-  cp -r "$work/src/returned" "$work/fixed"
+  cp -r "$work/src/assessed" "$work/orig"
+  cp -r "$work/src/assessed" "$work/fixed"
   python3 - "$work/fixed" <<'PY'
 import sys, os, zipfile
 d = sys.argv[1]
-f = sorted(x for x in os.listdir(d) if x.endswith(".xlsx"))[3]
-p = os.path.join(d, f)
-src = zipfile.ZipFile(p).infolist()
-data = {i.filename: zipfile.ZipFile(p).read(i.filename) for i in src}
-old = None
-for r in ["相关会议记录不全", "未提供专项督查通报", "台账资料缺少一项", "整改报告未按时报送",
-          "工作小结内容不完整", "未见季度专题会议记录", "检查记录缺少签字", "制度文件未正式印发"]:
-    if r.encode() in data["xl/sharedStrings.xml"]:
-        old = r
+reasons = ["相关会议记录不全", "未提供专项督查通报", "台账资料缺少一项", "整改报告未按时报送"]
+for f in sorted(x for x in os.listdir(d) if x.endswith(".xlsx")):
+    p = os.path.join(d, f)
+    with zipfile.ZipFile(p) as z:
+        src = z.infolist()
+        data = {i.filename: z.read(i.filename) for i in src}
+    old = next((r for r in reasons if r.encode() in data["xl/sharedStrings.xml"]), None)
+    if old:
         break
 assert old, "no reason to correct"
 data["xl/sharedStrings.xml"] = data["xl/sharedStrings.xml"].replace(old.encode(), (old + "（已更正）").encode(), 1)
 with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
     for i in src:
         z.writestr(i, data[i.filename])
+print(f"corrected: {f}: {old}", file=sys.stderr)
 PY
-  # The folder of returned forms is scored (cache cold), then the corrected
-  # form replaces its first version in that folder and it is scored again.
+  # The folder of forms is scored (cache cold), then the corrected form
+  # replaces its first version in that folder and it is scored again; the
+  # rerun's results.json must equal a run from scratch of the same folder.
   for _ in $(seq "$runs"); do
-    rm -rf "$work/c/src/builtin/.kaohe" "$work/s" "$work/in"
+    rm -rf "$work/c/.kaohe" "$work/s" "$work/in"
     cp -r "$work/orig" "$work/in"
-    /usr/bin/time -f "%e %M %U %S" -o "$work/t" $bin score "$work/in" --campaign "$camp" --out "$work/s" -q >/dev/null 2>&1
+    timed $bin score "$work/in" --campaign "$camp" --out "$work/s" -q
     echo "score-first $(cat "$work/t")"
     cp "$work/fixed"/*.xlsx "$work/in/"
-    /usr/bin/time -f "%e %M %U %S" -o "$work/t" $bin score "$work/in" --campaign "$camp" --out "$work/s" -q >/dev/null 2>&1
+    timed $bin score "$work/in" --campaign "$camp" --out "$work/s" -q
     echo "score-rerun $(cat "$work/t")"
   done
+  $bin score "$work/in" --campaign "$camp" --out "$work/s3" -q --no-cache
+  cmp "$work/s/results.json" "$work/s3/results.json" >&2 || { echo "重算结果与从头计算不同" >&2; exit 1; }
   measure score-nocache $bin score "$work/orig" --campaign "$camp" --out "$work/s2" -q --no-cache
 } > "$work/all"
 

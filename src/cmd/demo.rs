@@ -338,7 +338,7 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
         blank::workbooks(ctx, &l, k)?;
         k.extend(schedule::files(&l)?)?;
         score::result_files(ctx, &l, &forms, &scores, k)?;
-        score::rectify_lists(&l, &forms, k)
+        score::rectify_lists(ctx, &l, &forms, k)
     };
     write_outputs(ctx, &l, Some(inputs), |s| {
         publish(ctx, &engine, jobs, files, s)

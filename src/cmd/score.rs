@@ -190,7 +190,8 @@ pub fn feedback_jobs<'a>(l: &'a Loaded, forms: &[Filled]) -> Result<Vec<Job<'a>>
 }
 
 /// Each unit's 问题整改清单 (`rectify/<单位>.xlsx`), staged as it is made.
-pub fn rectify_lists(l: &Loaded, forms: &[Filled], sink: &Sink) -> Result<()> {
+pub fn rectify_lists(ctx: &Ctx, l: &Loaded, forms: &[Filled], sink: &Sink) -> Result<()> {
+    let (cache, campaign) = (ctx.cache(), cache::campaign_hash(l));
     crate::assess::combine(l, forms)
         .0
         .par_iter()
@@ -199,7 +200,7 @@ pub fn rectify_lists(l: &Loaded, forms: &[Filled], sink: &Sink) -> Result<()> {
             let found = crate::findings::findings(l.rubric(&f.rubric), f);
             sink.add(
                 &format!("rectify/{}.xlsx", safe_file_name(&f.unit)),
-                &crate::workbook::rectify::workbook(l, unit, &found)?,
+                &cache::rectify(cache, &campaign, l, unit, &found)?,
             )
         })
 }
@@ -244,7 +245,7 @@ pub fn publish_scores(
             result_files_partial(ctx, l, forms, units, &[], changes, k)?;
             k.extend(copies)?;
             k.extend(docx_files)?;
-            rectify_lists(l, forms, k)
+            rectify_lists(ctx, l, forms, k)
         };
         publish(ctx, &engine, jobs, files, s)
     })
@@ -304,7 +305,7 @@ pub fn run_partial(
             |k| {
                 result_files_partial(ctx, l, forms, &units, &missing, changes, k)?;
                 k.extend(copies)?;
-                rectify_lists(l, forms, k)
+                rectify_lists(ctx, l, forms, k)
             },
             s,
         )

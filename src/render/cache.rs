@@ -283,6 +283,26 @@ pub fn results(
     })
 }
 
+/// A unit's 问题整改清单 (`rectify/<单位>.xlsx`) through the cache.
+pub fn rectify(
+    cache: Option<&Cache>,
+    campaign: &str,
+    l: &crate::campaign::Loaded,
+    unit: &crate::campaign::Unit,
+    found: &[crate::findings::Finding],
+) -> Result<Vec<u8>> {
+    let key = || {
+        let mut k = Key::new("xlsx-rectify");
+        k.add(campaign.as_bytes())
+            .add(format!("{unit:?}").as_bytes())
+            .add(format!("{found:?}").as_bytes());
+        k.hex()
+    };
+    memo(cache, key, || {
+        crate::workbook::rectify::workbook(l, unit, found)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
