@@ -59,31 +59,48 @@ measure() {
   measure demo-warm $bin demo --out "$work/warm" -q
   # Reruns: the built-in campaign in a folder of its own (`kaohe init`, its
   # cache in .kaohe/ beside it), the demo's 25 forms filled by the assessors
-  # (`assessed/`), and the same forms with one deduction reason corrected
-  # in one of them.
+  # (`assessed/`), and the same forms with one assessor's deduction reason
+  # corrected in one of them.
   $bin init "$work/c" -q
   camp="$work/c/kaohe.toml"
   $bin demo --out "$work/src" -q
   cp -r "$work/src/assessed" "$work/orig"
   cp -r "$work/src/assessed" "$work/fixed"
   python3 - "$work/fixed" <<'PY'
-import sys, os, zipfile
+import sys, os, re, zipfile
+# One assessor's reason (column J, 扣分原因, of sheet 评分表) corrected in
+# the first form that has one: the cell points to a new shared string, so
+# the unit's own self-assessment columns stay as they were returned.
 d = sys.argv[1]
-reasons = ["相关会议记录不全", "未提供专项督查通报", "台账资料缺少一项", "整改报告未按时报送"]
 for f in sorted(x for x in os.listdir(d) if x.endswith(".xlsx")):
     p = os.path.join(d, f)
     with zipfile.ZipFile(p) as z:
         src = z.infolist()
         data = {i.filename: z.read(i.filename) for i in src}
-    old = next((r for r in reasons if r.encode() in data["xl/sharedStrings.xml"]), None)
-    if old:
+    sst = data["xl/sharedStrings.xml"].decode()
+    strings = re.findall(r"<si>(.*?)</si>", sst, re.S)
+    sheet = data["xl/worksheets/sheet1.xml"].decode()
+    cell = None
+    for m in re.finditer(r'<c r="J(\d+)"[^>]*t="s"[^>]*><v>(\d+)</v>', sheet):
+        text = re.sub(r"<[^>]+>", "", strings[int(m.group(2))])
+        if int(m.group(1)) > 4 and text:
+            cell = m
+            break
+    if cell:
         break
-assert old, "no reason to correct"
-data["xl/sharedStrings.xml"] = data["xl/sharedStrings.xml"].replace(old.encode(), (old + "（已更正）").encode(), 1)
+assert cell, "no reason to correct"
+n = len(strings)
+new = "<si><t>%s（已更正）</t></si>" % re.sub(r"<[^>]+>", "", strings[int(cell.group(2))])
+sst = sst.replace("</sst>", new + "</sst>")
+sst = re.sub(r'uniqueCount="\d+"', 'uniqueCount="%d"' % (n + 1), sst, count=1)
+a, b = cell.span(2)
+sheet = sheet[:a] + str(n) + sheet[b:]
+data["xl/sharedStrings.xml"] = sst.encode()
+data["xl/worksheets/sheet1.xml"] = sheet.encode()
 with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
     for i in src:
         z.writestr(i, data[i.filename])
-print(f"corrected: {f}: {old}", file=sys.stderr)
+print("corrected: %s J%s" % (f, cell.group(1)), file=sys.stderr)
 PY
   # The folder of forms is scored (cache cold), then the corrected form
   # replaces its first version in that folder and it is scored again; the
