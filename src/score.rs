@@ -189,9 +189,9 @@ pub fn score_unit(r: &Rubric, f: &Filled) -> UnitScore {
 pub fn score_sheet(r: &Rubric, f: &Filled) -> UnitScore {
     let mut u = score_unit(r, f);
     if let Some(own) = &f.self_assessment {
+        // Only its entries are read: by score_unit (whose unit name is
+        // not kept) and by differences.
         let mine = Filled {
-            unit: f.unit.clone(),
-            rubric: f.rubric.clone(),
             entries: own.entries.clone(),
             ..Filled::default()
         };
