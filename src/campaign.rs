@@ -141,6 +141,9 @@ pub struct Issuer {
     pub joint: Vec<String>,
 }
 
+/// The head fields (number … cc, copy_no … signer) are declared again in
+/// [`Circular`]: one `#[serde(flatten)]` struct would lose the line, column
+/// and allowed keys of an error (test `head_field_errors_name_…`).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Notice {
@@ -670,5 +673,47 @@ mod tests {
         assert_eq!(parse_date("２０１９年１１月５日"), parse_date("2019/11/5"));
         assert!(parse_date("2019年13月5日").is_err());
         assert!(parse_date("11月5日").is_err());
+    }
+
+    /// The head fields of [notice] and [circular] (number, date, title,
+    /// recipients, note, cc, copy_no, secrecy, urgency, signer) are declared
+    /// in each struct rather than in one `#[serde(flatten)]` struct: through
+    /// flatten, serde buffers the table and toml's spans are lost, so an
+    /// unknown key or a wrong type in a head field would be reported at the
+    /// table's header line, column 1, and an unknown key without the list of
+    /// the keys allowed. These are the places and lists a user gets now.
+    #[test]
+    fn head_field_errors_name_the_line_column_and_allowed_keys() {
+        let err = |table: &str, line: &str| {
+            let src = BUILTIN.replacen(&format!("[{table}]\n"), &format!("[{table}]\n{line}\n"), 1);
+            let at = src.lines().position(|l| l == line).unwrap() + 1;
+            let Err(e) = load_with(&src, "kaohe.toml", |_| unreachable!(), |_| unreachable!())
+            else {
+                panic!("{line} in [{table}] was accepted");
+            };
+            (at, e.message())
+        };
+        for table in ["notice", "circular"] {
+            let (at, m) = err(table, "signr = \"张龙\"");
+            assert!(
+                m.starts_with(&format!("kaohe.toml: 第{at}行第1列: 格式错误：")),
+                "{m}"
+            );
+            // The unknown key, and the allowed ones with the head fields among them.
+            assert!(
+                m.contains("`signr`, expected one of `number`, `date`, `title`, `recipients`"),
+                "{m}"
+            );
+            assert!(
+                m.contains("`copy_no`, `secrecy`, `urgency`, `signer`"),
+                "{m}"
+            );
+            // A head field of the wrong type: the column of its value.
+            let (at, m) = err(table, "signer = 5");
+            assert!(
+                m.starts_with(&format!("kaohe.toml: 第{at}行第10列: 格式错误：")),
+                "{m}"
+            );
+        }
     }
 }

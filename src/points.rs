@@ -212,6 +212,12 @@ mod tests {
         assert_eq!(Pts::from_f64(-0.75), Some(Pts(-75)));
         assert_eq!(Pts::from_f64(2.0), Some(Pts(200)));
         assert_eq!(Pts::from_f64(0.001), None);
+        // The tolerance for binary error is 1e-6 of a hundredth, inclusive:
+        // 1e-8 × 100.0 is exactly the f64 1e-6, off 0 by the tolerance itself,
+        // and is still read as 0; twice that is not a whole hundredth.
+        assert_eq!(1e-8 * 100.0, 1e-6);
+        assert_eq!(Pts::from_f64(1e-8), Some(Pts(0)));
+        assert_eq!(Pts::from_f64(2e-8), None);
     }
 
     #[test]

@@ -189,9 +189,9 @@ pub fn score_unit(r: &Rubric, f: &Filled) -> UnitScore {
 pub fn score_sheet(r: &Rubric, f: &Filled) -> UnitScore {
     let mut u = score_unit(r, f);
     if let Some(own) = &f.self_assessment {
+        // Only its entries are read: by score_unit (whose unit name is
+        // not kept) and by differences.
         let mine = Filled {
-            unit: f.unit.clone(),
-            rubric: f.rubric.clone(),
             entries: own.entries.clone(),
             ..Filled::default()
         };
@@ -651,6 +651,129 @@ mod tests {
                 (m[1].as_str(), 1),
             ]
         );
+    }
+
+    /// The 考核组's form carrying the unit's self-assessment and one
+    /// assessor's part: self score, self deductions per item, the
+    /// differences rule by rule with their text and gap, and what the
+    /// assessor entered.
+    #[test]
+    fn self_assessment_differences_and_gaps() {
+        let l = crate::campaign::load(None).unwrap();
+        let r = l.rubric("county-2018");
+        let mut f = filled(
+            "海原县人民政府",
+            "county-2018",
+            &[
+                ("1-1", 50, false, ""),
+                ("2-1", 25, false, ""),
+                ("37-1", 200, false, "表彰"),
+                ("38-1", 0, true, "事故"),
+            ],
+        );
+        let own = filled(
+            "海原县人民政府",
+            "county-2018",
+            &[
+                ("1-1", 50, false, ""),
+                ("1-2", 50, false, ""),
+                ("37-1", 300, false, "表彰"),
+            ],
+        );
+        f.self_assessment = Some(crate::workbook::ingest::SelfAssessment {
+            entries: own.entries,
+            file_sha256: "s".into(),
+        });
+        let mut part = filled(
+            "海原县人民政府",
+            "county-2018",
+            &[
+                ("1-1", 50, false, ""),
+                ("1-2", 0, false, "无"),
+                ("38-1", 0, true, "事故"),
+            ],
+        );
+        part.assessor = Some("张三".into());
+        part.file = "张三.xlsx".into();
+        part.sha256 = "a".into();
+        f.parts = vec![part];
+        let u = score_sheet(r, &f);
+        // 考核组: 100 − 0.5 − 0.25 + 2 = 101.25, vetoed.
+        assert_eq!((u.score, u.veto), (Pts(10125), true));
+        // Self: 100 − 0.5 − 0.5 + 3 = 102.
+        assert_eq!(u.self_score, Some(Pts(10200)));
+        assert_eq!(u.items[0].self_deducted, Some(Pts(100)));
+        assert_eq!(u.items[1].self_deducted, Some(Pts::ZERO));
+        let got: Vec<(&str, u32, Pts, Pts, &str, Pts)> = u
+            .differences
+            .iter()
+            .map(|d| {
+                (
+                    d.code.as_str(),
+                    d.item,
+                    d.own,
+                    d.assessed,
+                    d.text.as_str(),
+                    d.gap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "1-2",
+                    1,
+                    Pts(50),
+                    Pts::ZERO,
+                    "自评扣0.5分、考核未扣",
+                    Pts(50)
+                ),
+                (
+                    "2-1",
+                    2,
+                    Pts::ZERO,
+                    Pts(25),
+                    "自评未扣、考核扣0.25分",
+                    Pts(25)
+                ),
+                (
+                    "37-1",
+                    37,
+                    Pts(300),
+                    Pts(200),
+                    "自评加3分、考核加2分",
+                    Pts(100)
+                ),
+                (
+                    "38-1",
+                    38,
+                    Pts::ZERO,
+                    Pts(10000),
+                    "自评未否决、考核否决",
+                    Pts(10000)
+                ),
+            ]
+        );
+        // The assessor: 100 − 0.5, the veto counted as 100 in what was entered.
+        let a = &u.assessors[..];
+        assert_eq!(a.len(), 1);
+        assert_eq!(
+            (a[0].name.as_str(), a[0].file.as_str(), a[0].sha256.as_str()),
+            ("张三", "张三.xlsx", "a")
+        );
+        assert_eq!(a[0].score, Pts(9950));
+        assert_eq!(
+            a[0].entered,
+            [
+                ("1-1".to_string(), Pts(50)),
+                ("38-1".to_string(), Pts(10000))
+            ]
+        );
+        // Without a self-assessment: none of it.
+        let u = score_unit(r, &f);
+        assert_eq!((u.self_score, u.items[0].self_deducted), (None, None));
+        assert!(u.differences.is_empty() && u.assessors.is_empty());
     }
 
     #[test]

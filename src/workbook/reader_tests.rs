@@ -79,6 +79,9 @@ fn numbers_refused() {
     for cell in [
         Data::Int(10_000),
         Data::Int(-10_000),
+        // Past Pts::from_f64's 1e12: still "too big", not "two decimals".
+        Data::Int(10_000_000_000_000),
+        Data::Int(i64::MIN),
         Data::Float(10_000.0),
         Data::Float(-10_000.0),
         Data::Float(f64::NAN),
