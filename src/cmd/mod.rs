@@ -361,7 +361,19 @@ pub fn publish(
     staging: &mut Staging,
 ) -> Result<()> {
     let sink = Sink::new(staging);
-    let (rendered, files) = rayon::join(|| render_all(ctx, engine, jobs, &sink), || files(&sink));
+    // Not `rayon::join`: that would run `render_all` on a rayon thread,
+    // which then only waits for the typesetting workers, while Typst inside
+    // them needs rayon threads too. With one core (one rayon thread) the
+    // run waited for ever; with two, one core was left for Typst's inner
+    // work and the workbooks together. Plain threads wait here instead.
+    let (rendered, files) = std::thread::scope(|scope| {
+        let workbooks = scope.spawn(|| files(&sink));
+        let rendered = render_all(ctx, engine, jobs, &sink);
+        let files = workbooks
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (rendered, files)
+    });
     rendered?;
     files
 }

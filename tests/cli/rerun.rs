@@ -585,3 +585,35 @@ fn a_second_run_waits_for_the_lock() {
     assert_eq!(o.status.code(), Some(1), "{}", show(&o));
     drop(lock);
 }
+
+/// A machine (or container, or virtual machine) with one core: the run
+/// finishes. The typesetting used to wait inside a rayon thread for
+/// workers whose Typst needed that same thread, and a one-core run waited
+/// for ever. `taskset -c 0` gives the run one core; 300 s is a hang guard,
+/// not a time limit (the run takes a few seconds).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_on_one_core_finishes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut child = Command::new("taskset")
+        .args(["-c", "0", BIN, "demo", "--no-cache", "-q", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("taskset (util-linux)");
+    let start = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > Duration::from_secs(300) {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("kaohe demo on one core still running after 300 s: it hangs");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    verify_clean(&out);
+    assert!(out.join("circular.pdf").is_file() && out.join("notice.pdf").is_file());
+}
