@@ -2,6 +2,8 @@
 //! The kind decides the exit code: configuration and usage errors exit 2,
 //! problems in the inputs (filled forms) and failures exit 1.
 
+mod toml_text;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A malformed campaign or rubric file, a bad option: exit code 2.
@@ -153,5 +155,8 @@ pub fn toml_error(file: &str, src: &str, e: &toml::de::Error) -> Error {
         }
         None => String::new(),
     };
-    Error::Config(format!("{file}: {place}: 格式错误：{}", e.message()))
+    Error::Config(format!(
+        "{file}: {place}: 格式错误：{}",
+        toml_text::chinese(e.message())
+    ))
 }
