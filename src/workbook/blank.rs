@@ -13,7 +13,7 @@ use crate::score::UnitScore;
 use crate::workbook::ingest::{Entry, Filled};
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
-    FormatBorder, Formula, Workbook, Worksheet, XlsxError,
+    Formula, Workbook, Worksheet, XlsxError,
 };
 
 pub use super::layout::{Col, FormKind, Layout};
@@ -56,13 +56,8 @@ struct Formats {
 }
 
 fn formats() -> Formats {
-    let base = Format::new()
-        .set_font_name("仿宋")
-        .set_font_size(11)
-        .set_text_wrap()
-        .set_align(FormatAlign::VerticalCenter)
-        .set_border(FormatBorder::Thin);
-    let input = Color::RGB(0xFFF8DC);
+    let base = crate::workbook::cell_format();
+    let input = crate::workbook::INPUT_FILL;
     Formats {
         title: Format::new()
             .set_font_name("黑体")

@@ -13,8 +13,8 @@ use crate::findings::Finding;
 use crate::workbook::layout::FormKind;
 use chrono::Datelike;
 use rust_xlsxwriter::{
-    Color, DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
-    FormatBorder, Workbook, Worksheet, XlsxError,
+    DataValidation, DataValidationRule, DocProperties, ExcelDateTime, Format, FormatAlign,
+    Workbook, Worksheet, XlsxError,
 };
 
 /// The sheet the unit fills in.
@@ -91,13 +91,8 @@ fn list_sheet(
     found: &[Finding],
 ) -> std::result::Result<(), XlsxError> {
     ws.set_name(SHEET)?;
-    let base = Format::new()
-        .set_font_name("仿宋")
-        .set_font_size(11)
-        .set_text_wrap()
-        .set_align(FormatAlign::VerticalCenter)
-        .set_border(FormatBorder::Thin);
-    let input = Color::RGB(0xFFF8DC);
+    let base = crate::workbook::cell_format();
+    let input = crate::workbook::INPUT_FILL;
     let title_f = Format::new()
         .set_font_name("黑体")
         .set_font_size(16)

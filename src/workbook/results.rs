@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::failed;
 use crate::render::docs::group_name;
 use crate::score::UnitScore;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 /// The status of a unit whose form has not come in (`score --partial`).
 pub const NOT_IN: &str = "未报送";
@@ -26,13 +26,7 @@ fn write(l: &Loaded, units: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
     let c = &l.campaign;
     let mut wb = Workbook::new();
     wb.set_properties(&crate::workbook::properties(&c.circular.date).map_err(x)?);
-    let cell = Format::new()
-        .set_font_name("仿宋")
-        .set_font_size(11)
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_text_wrap();
+    let cell = crate::workbook::cell_format().set_align(FormatAlign::Center);
     // General: 95 as "95", 88.5 as "88.5" in Excel, WPS and LibreOffice
     // ("0.##" leaves "95." in Excel and WPS).
     let num = cell.clone();
@@ -223,13 +217,7 @@ fn gaps_sheet(wb: &mut Workbook, units: &[UnitScore]) -> std::result::Result<(),
     if with.is_empty() {
         return Ok(());
     }
-    let cell = Format::new()
-        .set_font_name("仿宋")
-        .set_font_size(11)
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_text_wrap();
+    let cell = crate::workbook::cell_format().set_align(FormatAlign::Center);
     let num = cell.clone(); // General: 95 as "95" in Excel and WPS ("0.##" shows "95.")
     let left = cell.clone().set_align(FormatAlign::Left);
     let head = cell.clone().set_font_name("黑体");

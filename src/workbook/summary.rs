@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::failed;
 use crate::render::docs::group_name;
 use crate::score::UnitScore;
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, XlsxError};
+use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 /// What a unit without a self-assessment is listed as.
 pub const NO_SELF: &str = "未交自评";
@@ -23,13 +23,7 @@ fn write(l: &Loaded, own: &[UnitScore], missing: &[&str]) -> Result<Vec<u8>> {
     let c = &l.campaign;
     let mut wb = Workbook::new();
     wb.set_properties(&crate::workbook::properties(&c.notice.report_deadline).map_err(x)?);
-    let cell = Format::new()
-        .set_font_name("仿宋")
-        .set_font_size(11)
-        .set_border(FormatBorder::Thin)
-        .set_align(FormatAlign::Center)
-        .set_align(FormatAlign::VerticalCenter)
-        .set_text_wrap();
+    let cell = crate::workbook::cell_format().set_align(FormatAlign::Center);
     let num = cell.clone(); // General: 95 as "95" in Excel and WPS ("0.##" shows "95.")
     let left = cell.clone().set_align(FormatAlign::Left);
     let head = cell.clone().set_font_name("黑体");
