@@ -7,23 +7,25 @@
 /// The Chinese for one message of `toml::de::Error::message()`.
 pub fn chinese(msg: &str) -> String {
     let msg = msg.trim();
-    if let Some(rest) = msg.strip_prefix("unknown field ") {
-        let (name, allowed) = name_and_rest(rest);
-        return match keys_allowed(allowed) {
-            Some(keys) if !keys.is_empty() => {
-                format!("不认识的键 {name}；这里可以写的键：{}", keys.join("、"))
-            }
-            _ => format!("不认识的键 {name}；这里不能写键"),
-        };
-    }
-    if let Some(rest) = msg.strip_prefix("unknown variant ") {
-        let (name, allowed) = name_and_rest(rest);
-        return match keys_allowed(allowed) {
-            Some(keys) if !keys.is_empty() => {
-                format!("不认识的取值 {name}；可以写：{}", keys.join("、"))
-            }
-            _ => format!("不认识的取值 {name}"),
-        };
+    // An unknown key or value, with what may be written instead.
+    for (prefix, what, allowed, none) in [
+        (
+            "unknown field ",
+            "不认识的键",
+            "这里可以写的键",
+            "；这里不能写键",
+        ),
+        ("unknown variant ", "不认识的取值", "可以写", ""),
+    ] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            let (name, list) = name_and_rest(rest);
+            return match keys_allowed(list) {
+                Some(keys) if !keys.is_empty() => {
+                    format!("{what} {name}；{allowed}：{}", keys.join("、"))
+                }
+                _ => format!("{what} {name}{none}"),
+            };
+        }
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         return format!("缺少必填的键 {}", name_and_rest(rest).0);
