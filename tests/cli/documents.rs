@@ -330,3 +330,33 @@ fn pdfa_on_request() {
     let plain = std::fs::read(demo().join("schedule.pdf")).unwrap();
     assert!(!String::from_utf8_lossy(&plain).contains("pdfaid:part"));
 }
+
+/// A group of more units than one page's chart holds (the synthetic
+/// campaign's 48 bureaux) is drawn as several charts, the later ones titled
+/// （续）, each on the page: every unit's name is in the circular twice, in
+/// the ranking and under its bar, and all the text of the landscape pages
+/// lies inside the text block. One chart of 48 bars ran off the page.
+#[test]
+fn a_large_group_s_chart_is_cut_into_charts_that_fit_the_page() {
+    let dir = crate::support::shared_dir("documents").join("sixty");
+    let o = Command::new(env!("CARGO_BIN_EXE_kaohe"))
+        .args(["demo", "-q", "--units", "60", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let circular = dir.join("circular.pdf");
+    assert!(gbt::landscape_pages(&circular) >= 3);
+    let o = tool("pdftotext").arg(&circular).arg("-").output().unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    for i in 1..=60 {
+        let name = if i % 5 == 1 {
+            format!("虚拟县区{i:05}")
+        } else {
+            format!("虚拟部门{i:05}")
+        };
+        assert!(text.matches(&name).count() >= 2, "{name}");
+    }
+    assert_eq!(text.matches("市安委会成员单位得分情况（续）").count(), 1);
+    assert_eq!(text.matches("得分情况（续）").count(), 1);
+}
