@@ -63,6 +63,8 @@ pub struct Job<'a> {
     pub pdfa: bool,
     /// An OFD of the same layout, beside the PDF (see [`Job::with_ofd`]).
     pub ofd: Option<OfdJob>,
+    /// The document lists every unit (see [`Job::whole`]).
+    pub whole: bool,
 }
 
 /// The OFD twin of a job's PDF.
@@ -100,7 +102,17 @@ impl<'a> Job<'a> {
             date: Campaign::date(date),
             pdfa,
             ofd: None,
+            whole: false,
         }
+    }
+
+    /// Marks a document that lists every unit (the notice with its
+    /// schedule, the circular with its ranking, the schedule): its layout
+    /// grows with the campaign, so no two of them are laid out at once,
+    /// and Typst's memo is emptied after each (see [`render_all`]).
+    pub fn whole(mut self) -> Job<'a> {
+        self.whole = true;
+        self
     }
 
     /// Writes an OFD (same name, `.ofd`) from the same layout when the
@@ -268,12 +280,18 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, sink: &Sink) -> Re
     };
     let done = std::sync::atomic::AtomicUsize::new(0);
     let run = |job: Job| -> Result<()> {
-        sink.extend(one(job)?)?;
-        if (done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1).is_multiple_of(EVICT_EVERY)
+        let whole = job.whole;
+        let made = one(job);
+        if whole {
+            // what the layout of a whole-campaign document memoized is of
+            // no use to the other documents: it goes now, not in two periods
+            typst::comemo::evict(0);
+        } else if (done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1)
+            .is_multiple_of(EVICT_EVERY)
         {
             typst::comemo::evict(KEEP_AGE);
         }
-        Ok(())
+        sink.extend(made?)
     };
     // With --timings, one document at a time, so that each stage's time
     // is its own. Otherwise one worker thread per core takes the next
@@ -285,7 +303,7 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, sink: &Sink) -> Re
         jobs.into_iter().try_for_each(run)
     } else {
         let n = jobs.len();
-        let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
+        let queue = Queue::new(jobs);
         // The failure of the earliest job; no new job starts after one.
         let failed: std::sync::Mutex<Option<(usize, Error)>> = std::sync::Mutex::new(None);
         let workers = std::thread::available_parallelism()
@@ -298,8 +316,10 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, sink: &Sink) -> Re
                         if failed.lock().expect("errors").is_some() {
                             break;
                         }
-                        let next = queue.lock().expect("job queue").next();
-                        let Some((i, job)) = next else { break };
+                        let Some((i, job)) = queue.next() else { break };
+                        // the next such document may start when this one
+                        // is done, even if its worker panics
+                        let _done = job.whole.then(|| WholeDone(&queue));
                         if let Err(e) = run(job) {
                             let mut f = failed.lock().expect("errors");
                             if f.as_ref().is_none_or(|(j, _)| i < *j) {
@@ -319,6 +339,64 @@ pub fn render_all(ctx: &Ctx, engine: &Engine, jobs: Vec<Job>, sink: &Sink) -> Re
     typst::comemo::evict(0);
     bar.finish_and_clear();
     result
+}
+
+/// The documents still to typeset, handed to the workers in order, except
+/// that while one document that lists every unit is being laid out, a
+/// worker takes the next other document instead of a second such one: the
+/// memory of a run is then that of its largest document, not of its two
+/// largest at once, and no core waits while other documents remain.
+struct Queue<'a> {
+    state: std::sync::Mutex<(std::collections::VecDeque<(usize, Job<'a>)>, bool)>,
+    freed: std::sync::Condvar,
+}
+
+impl<'a> Queue<'a> {
+    fn new(jobs: Vec<Job<'a>>) -> Queue<'a> {
+        Queue {
+            state: std::sync::Mutex::new((jobs.into_iter().enumerate().collect(), false)),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// The next job this worker may take, waiting only when every job left
+    /// lists every unit and one such is in hand; `None` when all are taken.
+    fn next(&self) -> Option<(usize, Job<'a>)> {
+        let mut state = self.state.lock().expect("job queue");
+        loop {
+            let (jobs, busy) = &mut *state;
+            let pick = if *busy {
+                jobs.iter().position(|(_, j)| !j.whole)
+            } else {
+                (!jobs.is_empty()).then_some(0)
+            };
+            if let Some(k) = pick {
+                let job = jobs.remove(k).expect("a position in the queue");
+                *busy |= job.1.whole;
+                return Some(job);
+            }
+            if jobs.is_empty() {
+                return None;
+            }
+            state = self.freed.wait(state).expect("job queue");
+        }
+    }
+}
+
+/// Dropped when the document that lists every unit is done: the next may
+/// start.
+struct WholeDone<'q, 'a>(&'q Queue<'a>);
+
+impl Drop for WholeDone<'_, '_> {
+    fn drop(&mut self) {
+        let mut state = match self.0.state.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        state.1 = false;
+        drop(state);
+        self.0.freed.notify_all();
+    }
 }
 
 /// Files whose bytes are made without Typst (workbooks, JSON, calendar),
@@ -360,15 +438,25 @@ pub fn publish(
     files: impl FnOnce(&Sink) -> Result<()> + Send,
     staging: &mut Staging,
 ) -> Result<()> {
-    let sink = Sink::new(staging);
+    publish_to(ctx, engine, jobs, files, &Sink::new(staging))
+}
+
+/// [`publish`] into a sink that already has files (the demo's forms).
+pub fn publish_to(
+    ctx: &Ctx,
+    engine: &Engine,
+    jobs: Vec<Job>,
+    files: impl FnOnce(&Sink) -> Result<()> + Send,
+    sink: &Sink,
+) -> Result<()> {
     // Not `rayon::join`: that would run `render_all` on a rayon thread,
     // which then only waits for the typesetting workers, while Typst inside
     // them needs rayon threads too. With one core (one rayon thread) the
     // run waited for ever; with two, one core was left for Typst's inner
     // work and the workbooks together. Plain threads wait here instead.
     let (rendered, files) = std::thread::scope(|scope| {
-        let workbooks = scope.spawn(|| files(&sink));
-        let rendered = render_all(ctx, engine, jobs, &sink);
+        let workbooks = scope.spawn(|| files(sink));
+        let rendered = render_all(ctx, engine, jobs, sink);
         let files = workbooks
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -388,17 +476,37 @@ pub fn write_outputs(
     inputs: Option<Vec<InputEntry>>,
     fill: impl FnOnce(&mut Staging) -> Result<()>,
 ) -> Result<Vec<PathBuf>> {
+    let scored = inputs.is_some();
+    commit_outputs(ctx, l, scored, |s| fill(s).map(|()| inputs))
+}
+
+/// [`write_outputs`] for a scoring run whose `fill` reads the forms it
+/// scored as it stages them, and so returns them itself.
+pub fn write_scored_outputs(
+    ctx: &Ctx,
+    l: &Loaded,
+    fill: impl FnOnce(&mut Staging) -> Result<Vec<InputEntry>>,
+) -> Result<Vec<PathBuf>> {
+    commit_outputs(ctx, l, true, |s| fill(s).map(Some))
+}
+
+fn commit_outputs(
+    ctx: &Ctx,
+    l: &Loaded,
+    scored: bool,
+    fill: impl FnOnce(&mut Staging) -> Result<Option<Vec<InputEntry>>>,
+) -> Result<Vec<PathBuf>> {
     let start = Instant::now();
     crate::swap::recover(&ctx.out);
     crate::project::check_output_owner(&ctx.out, l)?;
     let _lock = archive::lock(&ctx.out)?;
     archive::clean_leftovers(&ctx.out);
     let mut staging = Staging::new(&ctx.out)?;
-    if inputs.is_some() {
+    if scored {
         // A scoring run's copies of what it scored replace the last run's.
         staging.replace_folder("inputs/");
     }
-    fill(&mut staging)?;
+    let inputs = fill(&mut staging)?;
     let mut manifest = staging.manifest(Manifest::read(&ctx.out));
     manifest.kaohe = env!("CARGO_PKG_VERSION").to_string();
     manifest.campaign = l.campaign.id.clone();
@@ -437,4 +545,53 @@ pub fn write_outputs(
         eprint!("{}", timing::report());
     }
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(path: &str, whole: bool) -> Job<'static> {
+        Job {
+            path: path.into(),
+            template: Template::Sheets,
+            data: Box::new(|| serde_json::Value::Null),
+            ident: path.into(),
+            date: chrono::NaiveDate::from_ymd_opt(2018, 12, 1).unwrap(),
+            pdfa: false,
+            ofd: None,
+            whole,
+        }
+    }
+
+    /// While one document that lists every unit is in hand, the next such
+    /// waits and the documents after it are handed out; when it is done,
+    /// the waiting one comes next; every job is handed out once.
+    #[test]
+    fn documents_of_every_unit_are_laid_out_one_at_a_time() {
+        let q = Queue::new(vec![
+            job("notice", true),
+            job("circular", true),
+            job("a", false),
+            job("b", false),
+            job("schedule", true),
+        ]);
+        let take = || q.next().map(|(i, j)| (i, j.path, j.whole));
+        assert_eq!(take(), Some((0, "notice".into(), true)));
+        let notice = WholeDone(&q);
+        assert_eq!(take(), Some((2, "a".into(), false)));
+        assert_eq!(take(), Some((3, "b".into(), false)));
+        // only documents of every unit are left: a worker waits for the
+        // notice to be done, and then takes the circular
+        std::thread::scope(|s| {
+            let waiter = s.spawn(|| q.next().map(|(i, j)| (i, j.path)));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!waiter.is_finished(), "took a second whole document");
+            drop(notice);
+            assert_eq!(waiter.join().unwrap(), Some((1, "circular".into())));
+        });
+        drop(WholeDone(&q));
+        assert_eq!(take(), Some((4, "schedule".into(), true)));
+        assert!(take().is_none());
+    }
 }

@@ -18,7 +18,8 @@ pub fn job(l: &Loaded, opts: &docx::Options) -> Result<(Job<'static>, Files)> {
         &l.campaign.notice.date,
         false,
     )
-    .with_ofd(l, &l.campaign.notice.title.concat());
+    .with_ofd(l, &l.campaign.notice.title.concat())
+    .whole();
     Ok((job, vec![file]))
 }
 

@@ -41,6 +41,7 @@ pub fn job(l: &Loaded) -> Job<'static> {
         &l.campaign.notice.date,
         false,
     )
+    .whole()
 }
 
 /// The schedule as a workbook, the date cell merged over its units.

@@ -142,7 +142,8 @@ pub fn result_jobs<'a>(
             date,
             false,
         )
-        .with_ofd(l, &l.campaign.circular.title.concat()),
+        .with_ofd(l, &l.campaign.circular.title.concat())
+        .whole(),
     ];
     jobs.extend(units.iter().map(|u| {
         let path = format!("filled/{}.pdf", safe_file_name(&u.unit));
