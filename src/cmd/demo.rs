@@ -2,7 +2,7 @@
 //! with sample filled forms made up deterministically. With `--units N`, a
 //! synthetic campaign of N units for measuring scale.
 
-use super::{Ctx, Files, Sink, blank, notice, publish, schedule, score, write_outputs};
+use super::{Ctx, Sink, blank, notice, publish_to, schedule, score, write_scored_outputs};
 use crate::archive::InputEntry;
 use crate::campaign::{Campaign, Loaded, Unit};
 use crate::error::Result;
@@ -227,44 +227,48 @@ fn sample_self(l: &Loaded, assessed: &Filled, seed: u64) -> Filled {
     }
 }
 
-/// Writes each form as a workbook under `folder/` and reads it back
-/// through the same path as any returned file.
+/// Writes each form as a workbook under `folder/` into the staging folder
+/// as soon as it is made, and reads it back through the same path as any
+/// returned file: no set of every unit's workbooks is held at once.
 fn round_trip(
     ctx: &Ctx,
     l: &Loaded,
     folder: &str,
     forms: &[Filled],
-) -> Result<(Files, Vec<Filled>)> {
+    sink: &Sink,
+) -> Result<(Vec<InputEntry>, Vec<Filled>)> {
     let (cache, campaign) = (ctx.cache(), crate::render::cache::campaign_hash(l));
-    let books: Vec<(String, Vec<u8>)> = forms
+    let read: Vec<(InputEntry, Option<Filled>, Vec<ingest::Problem>)> = forms
         .par_iter()
         .map(|f| {
             let unit = l
                 .unit(&f.unit)
                 .expect("sample units come from the campaign");
             let path = format!("{folder}/{}.xlsx", safe_file_name(&f.unit));
-            Ok((
-                path,
-                crate::render::cache::form(cache, &campaign, l, unit, Some(f), None)?,
-            ))
+            let bytes = crate::render::cache::form(cache, &campaign, l, unit, Some(f), None)?;
+            let (back, problems) = crate::timing::time(crate::timing::Stage::Ingest, || {
+                ingest::read_bytes(&bytes, &path, l)
+            });
+            sink.add(&path, &bytes)?;
+            let entry = InputEntry {
+                sha256: crate::archive::sha256_hex(&bytes),
+                // The demo's returned forms are in the archive already.
+                archived: Some(path.clone()),
+                file: path,
+            };
+            Ok((entry, back, problems))
         })
         .collect::<Result<_>>()?;
-    let read: Vec<(Option<Filled>, Vec<ingest::Problem>)> = books
-        .par_iter()
-        .map(|(path, bytes)| {
-            crate::timing::time(crate::timing::Stage::Ingest, || {
-                ingest::read_bytes(bytes, path, l)
-            })
-        })
-        .collect();
+    let mut entries = Vec::with_capacity(read.len());
     let mut back = Vec::with_capacity(read.len());
-    for (f, problems) in read {
+    for (entry, f, problems) in read {
         if let Some(p) = problems.iter().find(|p| p.error) {
             return Err(failed!("内部错误：示例评分表读取失败：{p}"));
         }
+        entries.push(entry);
         back.extend(f);
     }
-    Ok((books, back))
+    Ok((entries, back))
 }
 
 /// The whole cycle on made-up forms: the units' self-assessments
@@ -279,69 +283,64 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
     };
     schedule::check(&l)?;
     let engine = ctx.engine(&l)?;
-    let samples = sample_forms(&l);
-    // 1. The units' self-assessments, as returned.
-    let own: Vec<Filled> = samples
-        .iter()
-        .enumerate()
-        .map(|(i, f)| sample_self(&l, f, i as u64))
-        .collect();
-    let (own_books, own_read) = round_trip(ctx, &l, "returned", &own)?;
-    // 2. The self round: the 考核组's forms and the summary.
-    let self_round = crate::workbook::assessor::self_round_files(ctx.cache(), &l, &own_read)?;
-    // 3. The 考核组's forms filled in by one assessor each, and scored.
-    let members: Vec<&str> = l
-        .campaign
-        .leading_group
-        .iter()
-        .map(|m| m.name.as_str())
-        .collect();
-    let assessed: Vec<Filled> = samples
-        .iter()
-        .zip(&own_read)
-        .enumerate()
-        .map(|(i, (f, mine))| Filled {
-            entries: f.entries.clone(),
-            assessor: members.get(i % members.len().max(1)).map(|s| s.to_string()),
-            ..crate::workbook::assessor::assessor_form(mine)
-        })
-        .collect();
-    let (books, forms) = round_trip(ctx, &l, "assessed", &assessed)?;
-    let scores = score::score_forms(&l, &forms)?;
-    let inputs = own_books
-        .iter()
-        .chain(&books)
-        .map(|(p, b)| InputEntry {
-            file: p.clone(),
-            sha256: crate::archive::sha256_hex(b),
-            // The demo's returned forms are in the archive already.
-            archived: Some(p.clone()),
-        })
-        .collect();
-    // The longest documents first, so that no core waits for one at the end.
     let opts = ctx.docx_options(&l)?;
-    let (notice_job, mut docx_files) = notice::job(&l, &opts)?;
-    let mut jobs = vec![notice_job];
-    jobs.extend(blank::table_jobs(&l));
-    let (result_jobs, circular_docx) = score::result_jobs(&l, &scores, &opts)?;
-    jobs.extend(result_jobs);
-    docx_files.extend(circular_docx);
-    jobs.push(schedule::job(&l));
-    jobs.extend(score::feedback_jobs(&l, &forms)?);
-    let files = |k: &Sink| -> Result<()> {
-        // the workbooks held since the forms were made go first: they leave
-        // memory as typesetting starts
-        for (path, bytes) in own_books.into_iter().chain(self_round).chain(books) {
-            k.add(&path, &bytes)?;
-        }
-        k.extend(docx_files)?;
-        blank::workbooks(ctx, &l, k)?;
-        k.extend(schedule::files(&l)?)?;
-        score::result_files(ctx, &l, &forms, &scores, k)?;
-        score::rectify_lists(ctx, &l, &forms, k)
-    };
-    write_outputs(ctx, &l, Some(inputs), |s| {
-        publish(ctx, &engine, jobs, files, s)
+    write_scored_outputs(ctx, &l, |s| {
+        let sink = Sink::new(s);
+        let samples = sample_forms(&l);
+        // 1. The units' self-assessments, as returned.
+        let own: Vec<Filled> = samples
+            .iter()
+            .enumerate()
+            .map(|(i, f)| sample_self(&l, f, i as u64))
+            .collect();
+        let (mut inputs, own_read) = round_trip(ctx, &l, "returned", &own, &sink)?;
+        drop(own);
+        // 2. The self round: the 考核组's forms and the summary.
+        sink.extend(crate::workbook::assessor::self_round_files(
+            ctx.cache(),
+            &l,
+            &own_read,
+        )?)?;
+        // 3. The 考核组's forms filled in by one assessor each, and scored.
+        let members: Vec<&str> = l
+            .campaign
+            .leading_group
+            .iter()
+            .map(|m| m.name.as_str())
+            .collect();
+        let assessed: Vec<Filled> = samples
+            .iter()
+            .zip(&own_read)
+            .enumerate()
+            .map(|(i, (f, mine))| Filled {
+                entries: f.entries.clone(),
+                assessor: members.get(i % members.len().max(1)).map(|s| s.to_string()),
+                ..crate::workbook::assessor::assessor_form(mine)
+            })
+            .collect();
+        drop((samples, own_read));
+        let (scored, forms) = round_trip(ctx, &l, "assessed", &assessed, &sink)?;
+        drop(assessed);
+        inputs.extend(scored);
+        let scores = score::score_forms(&l, &forms)?;
+        // The longest documents first, so that no core waits for one at the end.
+        let (notice_job, mut docx_files) = notice::job(&l, &opts)?;
+        let mut jobs = vec![notice_job];
+        jobs.extend(blank::table_jobs(&l));
+        let (result_jobs, circular_docx) = score::result_jobs(&l, &scores, &opts)?;
+        jobs.extend(result_jobs);
+        docx_files.extend(circular_docx);
+        jobs.push(schedule::job(&l));
+        jobs.extend(score::feedback_jobs(&l, &forms)?);
+        let files = |k: &Sink| -> Result<()> {
+            k.extend(docx_files)?;
+            blank::workbooks(ctx, &l, k)?;
+            k.extend(schedule::files(&l)?)?;
+            score::result_files(ctx, &l, &forms, &scores, k)?;
+            score::rectify_lists(ctx, &l, &forms, k)
+        };
+        publish_to(ctx, &engine, jobs, files, &sink)?;
+        Ok(inputs)
     })?;
     Ok(())
 }
