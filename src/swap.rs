@@ -184,10 +184,10 @@ impl Staging {
         if same && std::fs::hard_link(&from, &path).is_ok() {
             self.linked.insert(rel.to_string());
         } else {
-            let result = File::create(&path).and_then(|mut f| {
-                f.write_all(bytes)?;
-                f.sync_data()
-            });
+            // flushed to disk all together before the swap (`sync_files`):
+            // one fsync per file, under the lock the workers share, cost a
+            // run of 2000 files a tenth of its time
+            let result = File::create(&path).and_then(|mut f| f.write_all(bytes));
             result.map_err(|e| {
                 failed!(
                     "{}: 写入失败：{}；输出目录保持原样",
@@ -272,6 +272,7 @@ impl Staging {
         }
         self.add(MANIFEST, &manifest.to_bytes())?;
         failpoint::step("fsync");
+        self.sync_files()?;
         self.fsync_dirs()?;
         failpoint::step("cache");
         let private = self.out.join(PRIVATE_DIR);
@@ -329,6 +330,38 @@ impl Staging {
                 crate::error::os_write(&e)
             )
         })
+    }
+
+    /// Flushes the files this run wrote to disk: on Linux with one
+    /// `syncfs` of the staging folder's file system (which reports a
+    /// write that failed since), elsewhere file by file. Files linked from
+    /// the old folder are on disk already.
+    fn sync_files(&self) -> Result<()> {
+        let failed = |e: std::io::Error| {
+            failed!(
+                "{}: 无法写入磁盘：{}；输出目录保持原样",
+                self.out.display(),
+                crate::error::os_write(&e)
+            )
+        };
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            let dir = File::open(&self.dir).map_err(failed)?;
+            // SAFETY: syncfs only reads the descriptor, which `dir` keeps open.
+            if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+                return Err(failed(std::io::Error::last_os_error()));
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        for rel in self.written.difference(&self.linked) {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(self.dir.join(rel))
+                .and_then(|f| f.sync_all())
+                .map_err(failed)?;
+        }
+        Ok(())
     }
 
     fn fsync_dirs(&self) -> Result<()> {
