@@ -6,6 +6,7 @@ pub mod docx;
 pub mod embedded;
 pub mod engine;
 pub mod fonts;
+pub mod jobs;
 pub mod manual;
 pub mod ofd;
 pub mod seal;
