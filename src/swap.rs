@@ -184,9 +184,8 @@ impl Staging {
         if same && std::fs::hard_link(&from, &path).is_ok() {
             self.linked.insert(rel.to_string());
         } else {
-            // flushed to disk all together before the swap (`sync_files`):
-            // one fsync per file, under the lock the workers share, cost a
-            // run of 2000 files a tenth of its time
+            // flushed to disk all together before the swap (`sync_files`),
+            // not one fsync per file under the lock the workers share
             let result = File::create(&path).and_then(|mut f| f.write_all(bytes));
             result.map_err(|e| {
                 failed!(

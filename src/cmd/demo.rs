@@ -294,7 +294,6 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
             .map(|(i, f)| sample_self(&l, f, i as u64))
             .collect();
         let (mut inputs, own_read) = round_trip(ctx, &l, "returned", &own, &sink)?;
-        drop(own);
         // 2. The self round: the 考核组's forms and the summary.
         sink.extend(crate::workbook::assessor::self_round_files(
             ctx.cache(),
@@ -318,9 +317,7 @@ pub fn run(ctx: &Ctx, units: Option<usize>) -> Result<()> {
                 ..crate::workbook::assessor::assessor_form(mine)
             })
             .collect();
-        drop((samples, own_read));
         let (scored, forms) = round_trip(ctx, &l, "assessed", &assessed, &sink)?;
-        drop(assessed);
         inputs.extend(scored);
         let scores = score::score_forms(&l, &forms)?;
         // The longest documents first, so that no core waits for one at the end.
